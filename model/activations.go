@@ -1,0 +1,59 @@
+package model
+
+// activations are the buffers of one forward and backward pass, allocated
+// once per (B, T) and reused, so a training step allocates no buffers.
+type activations struct {
+	B, T            int
+	tokens, targets []int32 // the caller's, kept for Backward
+
+	encoded               []float32 // [N,C] wte + wpe, the first residual
+	blocks                []blockActs
+	lnf, lnfMean, lnfRstd []float32 // [N,C], [N], [N]
+	logits                []float32 // [N,V] logits, then probabilities, then dlogits
+	losses                []float32 // [N]
+	dres, dres2, dln      []float32 // [N,C] gradient scratch
+	dbig                  []float32 // [N,4C] gradient scratch (also dqkv [N,3C])
+	datt                  []float32 // [B,NH,T,T] gradient scratch
+}
+
+// blockActs are one transformer block's saved activations.
+type blockActs struct {
+	ln1, ln1Mean, ln1Rstd []float32 // [N,C], [N], [N]
+	qkv                   []float32 // [N,3C]
+	att                   []float32 // [B,NH,T,T] attention probabilities
+	atty                  []float32 // [N,C] attention output (heads concatenated)
+	attProj               []float32 // [N,C]
+	res2                  []float32 // [N,C] residual after attention
+	ln2, ln2Mean, ln2Rstd []float32 // [N,C], [N], [N]
+	fch                   []float32 // [N,4C] MLP pre-activation
+	fchAct                []float32 // [N,4C] MLP activation
+	fcProj                []float32 // [N,C]
+	res3                  []float32 // [N,C] block output
+}
+
+// ensure returns buffers for (B, T), reusing the current ones when the
+// shape is unchanged.
+func (m *Model) ensure(B, T int) *activations {
+	if a := m.acts; a != nil && a.B == B && a.T == T {
+		return a
+	}
+	c := m.Config
+	N, C, V, NH := B*T, c.Embd, c.VocabSize, c.Heads
+	f := func(n int) []float32 { return make([]float32, n) }
+	a := &activations{B: B, T: T,
+		encoded: f(N * C), lnf: f(N * C), lnfMean: f(N), lnfRstd: f(N),
+		logits: f(N * V), losses: f(N),
+		dres: f(N * C), dres2: f(N * C), dln: f(N * C), dbig: f(N * 4 * C), datt: f(B * NH * T * T),
+	}
+	a.blocks = make([]blockActs, c.Layers)
+	for l := range a.blocks {
+		a.blocks[l] = blockActs{
+			ln1: f(N * C), ln1Mean: f(N), ln1Rstd: f(N), qkv: f(N * 3 * C), att: f(B * NH * T * T),
+			atty: f(N * C), attProj: f(N * C), res2: f(N * C),
+			ln2: f(N * C), ln2Mean: f(N), ln2Rstd: f(N), fch: f(N * 4 * C), fchAct: f(N * 4 * C),
+			fcProj: f(N * C), res3: f(N * C),
+		}
+	}
+	m.acts = a
+	return a
+}

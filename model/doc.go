@@ -1,0 +1,20 @@
+// Package model is a GPT-2-style transformer with hand-written
+// backpropagation.
+//
+// The network is token + position embeddings, Config.Layers pre-LayerNorm
+// blocks (causal multi-head self-attention, then an MLP, each added to the
+// residual stream), a final LayerNorm, and a head tied to the token
+// embedding:
+//
+//	x = wte[tokens] + wpe[positions]
+//	for each block: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))
+//	logits = ln_f(x) @ wte^T
+//
+// All parameters live in one flat []float32 (Params) with named views that
+// use GPT-2's names and Hugging Face's shapes; gradients and both AdamW
+// moments share that layout, so optimizers and checkpoints are flat loops.
+//
+// Every layer has a forward and a backward function side by side in the same
+// file. Model.Backward calls the layers in the exact reverse order of
+// Model.Forward.
+package model

@@ -1,0 +1,27 @@
+package model
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+// LogitsForward is the output head tied to the token embedding:
+//
+//	logits = x @ wteᵀ
+//
+// Shapes: logits [N,V], x [N,C], wte [V,C].
+func LogitsForward(logits, x, wte []float32, N, C, V int) {
+	blas32.Gemm(blas.NoTrans, blas.Trans, 1, general(x, N, C), general(wte, V, C), 0, general(logits, N, V))
+}
+
+// LogitsBackward applies the chain rule to logits = x @ wteᵀ:
+//
+//	dx = dlogits @ wte    dwte += dlogitsᵀ @ x
+//
+// dx is OVERWRITTEN; dwte is accumulated (it also gets the embedding's
+// gradient in EncoderBackward, since the weight is shared).
+// Shapes: dx [N,C], dwte [V,C], dlogits [N,V], x [N,C], wte [V,C].
+func LogitsBackward(dx, dwte, dlogits, x, wte []float32, N, C, V int) {
+	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(dlogits, N, V), general(wte, V, C), 0, general(dx, N, C))
+	blas32.Gemm(blas.Trans, blas.NoTrans, 1, general(dlogits, N, V), general(x, N, C), 1, general(dwte, V, C))
+}

@@ -1,0 +1,62 @@
+package model
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+
+	"github.com/gptgo/gptgo/kernels"
+)
+
+// general wraps a row-major [rows, cols] slice as a blas32 matrix.
+func general(data []float32, rows, cols int) blas32.General {
+	return blas32.General{Rows: rows, Cols: cols, Stride: cols, Data: data[:rows*cols]}
+}
+
+// MatmulForward is a linear layer in Hugging Face's Conv1D layout:
+//
+//	out = inp @ w + b
+//
+// b may be nil. Shapes: out [N,OC], inp [N,C], w [C,OC], b [OC].
+func MatmulForward(out, inp, w, b []float32, N, C, OC int) {
+	if b != nil {
+		kernels.For(N, 16, func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				copy(out[r*OC:(r+1)*OC], b)
+			}
+		})
+	}
+	beta := float32(0)
+	if b != nil {
+		beta = 1
+	}
+	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(inp, N, C), general(w, C, OC), beta, general(out, N, OC))
+}
+
+// MatmulBackward applies the chain rule to out = inp @ w + b:
+//
+//	dinp = dout @ wᵀ    dw += inpᵀ @ dout    db += Σ_rows dout
+//
+// dinp is OVERWRITTEN; dw and db (db may be nil) are accumulated.
+// Shapes: dinp [N,C], dw [C,OC], db [OC], dout [N,OC], inp [N,C], w [C,OC].
+func MatmulBackward(dinp, dw, db, dout, inp, w []float32, N, C, OC int) {
+	blas32.Gemm(blas.NoTrans, blas.Trans, 1, general(dout, N, OC), general(w, C, OC), 0, general(dinp, N, C))
+	blas32.Gemm(blas.Trans, blas.NoTrans, 1, general(inp, N, C), general(dout, N, OC), 1, general(dw, C, OC))
+	if db != nil {
+		BiasBackward(db, dout, N, OC)
+	}
+}
+
+// BiasBackward accumulates db[o] += Σ_r dout[r,o], split over columns so the
+// row sums run in the same order for any thread count.
+// Shapes: db [OC], dout [N,OC].
+func BiasBackward(db, dout []float32, N, OC int) {
+	kernels.For(OC, 64, func(lo, hi int) {
+		d := db[lo:hi]
+		for r := 0; r < N; r++ {
+			row := dout[r*OC+lo : r*OC+hi]
+			for i, g := range row {
+				d[i] += g
+			}
+		}
+	})
+}

@@ -1,0 +1,157 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/gptgo/gptgo/attention"
+)
+
+// Model is a GPT-2-style transformer with its parameters, gradients and the
+// activations of the last forward pass.
+type Model struct {
+	Config Config
+	Params []float32 // flat, laid out by Layout(Config)
+	Grads  []float32 // same layout; accumulated by Backward
+	P, G   Views     // typed views into Params and Grads
+
+	acts  *activations // sized for the last (B, T)
+	B, T  int          // shape of the last Forward
+	count int          // targets that were not ignored in the last Forward
+	probs bool         // acts.logits holds probabilities (Forward had targets)
+}
+
+// New returns a model of shape c with GPT-2 initialisation from seed.
+func New(c Config, seed uint64) (*Model, error) {
+	m, err := NewEmpty(c)
+	if err != nil {
+		return nil, err
+	}
+	Init(m.Params, c, seed)
+	return m, nil
+}
+
+// NewEmpty returns a model of shape c with all parameters zero, for loading
+// weights into.
+func NewEmpty(c Config) (*Model, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	n := NumParams(c)
+	m := &Model{Config: c, Params: make([]float32, n), Grads: make([]float32, n)}
+	m.P = NewViews(m.Params, c)
+	m.G = NewViews(m.Grads, c)
+	return m, nil
+}
+
+// ZeroGrad sets every gradient to zero. Backward accumulates into Grads, so
+// call it before each optimizer step (not between micro-batches).
+func (m *Model) ZeroGrad() { clear(m.Grads) }
+
+// Forward runs the model on tokens [B, T]. With targets [B, T] (-1 marks a
+// position to ignore) it returns the mean cross-entropy over the other
+// positions and keeps what Backward needs; the logits buffer then holds
+// probabilities. With targets nil it returns 0 and Logits holds the logits.
+func (m *Model) Forward(tokens, targets []int32, B, T int) (float32, error) {
+	c := m.Config
+	if T > c.Context {
+		return 0, fmt.Errorf("sequence length %d exceeds the model's context %d", T, c.Context)
+	}
+	if len(tokens) != B*T || (targets != nil && len(targets) != B*T) {
+		return 0, fmt.Errorf("tokens and targets must hold B*T = %d ids", B*T)
+	}
+	for _, id := range tokens {
+		if id < 0 || int(id) >= c.VocabSize {
+			return 0, fmt.Errorf("token id %d outside the vocabulary [0, %d)", id, c.VocabSize)
+		}
+	}
+	for _, id := range targets {
+		if id < -1 || int(id) >= c.VocabSize {
+			return 0, fmt.Errorf("target id %d outside the vocabulary [0, %d) (or -1 to ignore)", id, c.VocabSize)
+		}
+	}
+	a := m.ensure(B, T)
+	m.B, m.T = B, T
+	a.tokens, a.targets = tokens, targets
+	V, C, NH, N := c.VocabSize, c.Embd, c.Heads, B*T
+
+	EncoderForward(a.encoded, tokens, m.P.WTE, m.P.WPE, B, T, C)
+	res := a.encoded
+	for l := range m.P.Blocks {
+		p, x := &m.P.Blocks[l], &a.blocks[l]
+		LayerNormForward(x.ln1, x.ln1Mean, x.ln1Rstd, res, p.LN1W, p.LN1B, N, C)
+		MatmulForward(x.qkv, x.ln1, p.QKVW, p.QKVB, N, C, 3*C)
+		attention.Forward(x.atty, x.att, x.qkv, B, T, C, NH)
+		MatmulForward(x.attProj, x.atty, p.AttProjW, p.AttProjB, N, C, C)
+		ResidualForward(x.res2, res, x.attProj, N*C)
+		LayerNormForward(x.ln2, x.ln2Mean, x.ln2Rstd, x.res2, p.LN2W, p.LN2B, N, C)
+		MatmulForward(x.fch, x.ln2, p.FCW, p.FCB, N, C, 4*C)
+		ActivationForward(x.fchAct, x.fch, c.Activation, N*4*C)
+		MatmulForward(x.fcProj, x.fchAct, p.FCProjW, p.FCProjB, N, 4*C, C)
+		ResidualForward(x.res3, x.res2, x.fcProj, N*C)
+		res = x.res3
+	}
+	LayerNormForward(a.lnf, a.lnfMean, a.lnfRstd, res, m.P.LNFW, m.P.LNFB, N, C)
+	LogitsForward(a.logits, a.lnf, m.P.WTE, N, C, V)
+	m.probs = targets != nil
+	if targets == nil {
+		return 0, nil
+	}
+	loss, count := CrossEntropyForward(a.logits, a.losses, targets, N, V)
+	m.count = count
+	return loss, nil
+}
+
+// Logits returns the [B, T, V] logits of the last Forward without targets.
+func (m *Model) Logits() []float32 {
+	if m.acts == nil || m.probs {
+		return nil
+	}
+	return m.acts.logits[:m.B*m.T*m.Config.VocabSize]
+}
+
+// Backward accumulates into Grads the gradient of the mean loss of the last
+// Forward (which must have had targets). It calls the layers in the exact
+// reverse order of Forward.
+func (m *Model) Backward() error {
+	if m.acts == nil || !m.probs {
+		return fmt.Errorf("model: Backward needs a Forward with targets first")
+	}
+	c, a := m.Config, m.acts
+	B, T := m.B, m.T
+	V, C, NH, N := c.VocabSize, c.Embd, c.Heads, B*T
+	if m.count == 0 {
+		return nil // every target ignored: the loss is constant
+	}
+	CrossEntropyBackward(a.logits, a.logits, a.targets, m.count, N, V)
+	m.probs = false // the buffer now holds dlogits
+	LogitsBackward(a.dres, m.G.WTE, a.logits, a.lnf, m.P.WTE, N, C, V)
+	clear(a.dres2)
+	LayerNormBackward(a.dres2, m.G.LNFW, m.G.LNFB, a.dres, lastResidual(a), m.P.LNFW, a.lnfMean, a.lnfRstd, N, C)
+	dres := a.dres2 // gradient of the residual stream, updated in place
+	for l := len(m.P.Blocks) - 1; l >= 0; l-- {
+		p, g, x := &m.P.Blocks[l], &m.G.Blocks[l], &a.blocks[l]
+		resIn := a.encoded
+		if l > 0 {
+			resIn = a.blocks[l-1].res3
+		}
+		// res3 = res2 + fcProj: both get dres (ResidualBackward is the identity).
+		MatmulBackward(a.dbig, g.FCProjW, g.FCProjB, dres, x.fchAct, p.FCProjW, N, 4*C, C)
+		ActivationBackward(a.dbig, a.dbig, x.fch, x.fchAct, c.Activation, N*4*C)
+		MatmulBackward(a.dln, g.FCW, g.FCB, a.dbig, x.ln2, p.FCW, N, C, 4*C)
+		LayerNormBackward(dres, g.LN2W, g.LN2B, a.dln, x.res2, p.LN2W, x.ln2Mean, x.ln2Rstd, N, C)
+		// res2 = resIn + attProj: both get dres.
+		MatmulBackward(a.dln, g.AttProjW, g.AttProjB, dres, x.atty, p.AttProjW, N, C, C)
+		attention.Backward(a.dbig[:N*3*C], a.datt, a.dln, x.qkv, x.att, B, T, C, NH)
+		MatmulBackward(a.dln, g.QKVW, g.QKVB, a.dbig[:N*3*C], x.ln1, p.QKVW, N, C, 3*C)
+		LayerNormBackward(dres, g.LN1W, g.LN1B, a.dln, resIn, p.LN1W, x.ln1Mean, x.ln1Rstd, N, C)
+	}
+	EncoderBackward(m.G.WTE, m.G.WPE, dres, a.tokens, B, T, C)
+	return nil
+}
+
+func lastResidual(a *activations) []float32 {
+	if len(a.blocks) == 0 {
+		return a.encoded
+	}
+	return a.blocks[len(a.blocks)-1].res3
+}
