@@ -1,0 +1,70 @@
+package train
+
+import (
+	"math"
+
+	"github.com/gptgo/gptgo/kernels"
+	"github.com/gptgo/gptgo/model"
+)
+
+// AdamW is Adam with decoupled weight decay (Loshchilov & Hutter). For each
+// parameter p with gradient g, at step t (from 1):
+//
+//	m = β1 m + (1-β1) g          v = β2 v + (1-β2) g²
+//	p -= lr * ( m/(1-β1^t) / (sqrt(v/(1-β2^t)) + eps)  +  wd * p )
+//
+// Weight decay applies only to 2-D tensors (matmul weights and embeddings),
+// not to biases or LayerNorm parameters. M and V share the parameters'
+// flat layout.
+type AdamW struct {
+	Beta1, Beta2, Eps, WeightDecay float32
+	Step                           int       // updates done so far
+	M, V                           []float32 // first and second moments
+	decay                          []bool    // per tensor of the layout
+	layout                         []model.Tensor
+}
+
+// NewAdamW returns an optimizer for a model of shape c with GPT-2/nanoGPT's
+// defaults: betas (0.9, 0.95), eps 1e-8, weight decay 0.1.
+func NewAdamW(c model.Config) *AdamW {
+	n := model.NumParams(c)
+	o := &AdamW{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1,
+		M: make([]float32, n), V: make([]float32, n), layout: model.Layout(c)}
+	for _, t := range o.layout {
+		o.decay = append(o.decay, t.Decays())
+	}
+	return o
+}
+
+// Update applies one AdamW step with learning rate lr to params using grads.
+// Elements are independent, so the result does not depend on the thread count.
+func (o *AdamW) Update(params, grads []float32, lr float32) {
+	o.Step++
+	t := float64(o.Step)
+	// Bias corrections in float64, as torch computes them.
+	stepSize := float32(float64(lr) / (1 - math.Pow(float64(o.Beta1), t)))
+	rbc2 := float32(1 / math.Sqrt(1-math.Pow(float64(o.Beta2), t)))
+	b1, b2, eps := o.Beta1, o.Beta2, o.Eps
+	for ti, ts := range o.layout {
+		wd := float32(0)
+		if o.decay[ti] {
+			wd = lr * o.WeightDecay
+		}
+		p := params[ts.Offset : ts.Offset+ts.Size]
+		g := grads[ts.Offset : ts.Offset+ts.Size]
+		m := o.M[ts.Offset : ts.Offset+ts.Size]
+		v := o.V[ts.Offset : ts.Offset+ts.Size]
+		kernels.For(len(p), 1<<14, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				gi := g[i]
+				mi := b1*m[i] + (1-b1)*gi
+				vi := b2*v[i] + (1-b2)*gi*gi
+				m[i], v[i] = mi, vi
+				// Decay first, from the old value, then the Adam step: the
+				// same as torch.optim.AdamW.
+				pi := p[i] - wd*p[i]
+				p[i] = pi - stepSize*mi/(float32(math.Sqrt(float64(vi)))*rbc2+eps)
+			}
+		})
+	}
+}
