@@ -1,0 +1,56 @@
+package train
+
+import "github.com/gptgo/gptgo/model"
+
+// Stepper runs optimizer steps on a model: forward, backward, clipping and
+// AdamW. Its scratch is allocated once.
+type Stepper struct {
+	Model    *model.Model
+	Opt      *AdamW
+	GradClip float64 // global-norm limit; <= 0 disables clipping
+	partial  []float64
+}
+
+// NewStepper returns a stepper for m with a fresh AdamW.
+func NewStepper(m *model.Model, clip float64) *Stepper {
+	return &Stepper{Model: m, Opt: NewAdamW(m.Config), GradClip: clip}
+}
+
+// Step does one optimizer step over the given micro-batches, each of B*T
+// tokens and targets, accumulating their gradients (each scaled by 1/len so
+// the result is the gradient of the mean loss). It returns the mean loss
+// and the gradient norm before clipping.
+func (s *Stepper) Step(tokens, targets [][]int32, B, T int, lr float32) (loss float32, norm float64, err error) {
+	m := s.Model
+	m.ZeroGrad()
+	var sum float64
+	for i := range tokens {
+		l, err := m.Forward(tokens[i], targets[i], B, T)
+		if err != nil {
+			return 0, 0, err
+		}
+		sum += float64(l)
+		if err := m.Backward(); err != nil {
+			return 0, 0, err
+		}
+	}
+	if n := len(tokens); n > 1 {
+		scale := 1 / float32(n)
+		for i := range m.Grads {
+			m.Grads[i] *= scale
+		}
+	}
+	if s.partial == nil {
+		s.partial = make([]float64, len(m.Grads)/normBlock+1)
+	}
+	norm = ClipGradNorm(m.Grads, s.GradClip, s.partial)
+	s.Opt.Update(m.Params, m.Grads, lr)
+	return float32(sum / float64(len(tokens))), norm, nil
+}
+
+// FlopsPerToken estimates the training FLOPs per token, 6N + 12*L*C*T
+// (forward and backward through every weight, plus attention), as in the
+// PaLM paper's appendix B and nanoGPT.
+func FlopsPerToken(c model.Config, T int) float64 {
+	return 6*float64(model.NumParams(c)) + 12*float64(c.Layers*c.Embd*T)
+}
