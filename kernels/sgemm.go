@@ -1,0 +1,493 @@
+package kernels
+
+// Blocking scheme of the float32 GEMM (C = alpha*op(A)*op(B) + beta*C, all
+// row-major), in the usual packed-panel form:
+//
+//	for jc over N in steps of NC            (columns of C and B)
+//	  for pc over K in steps of KC          (the reduction)
+//	    pack B[pc:pc+KC, jc:jc+NC] into NR-wide panels (KC x NR each)
+//	    for ic over M in steps of MC        (rows of C and A)
+//	      pack A[ic:ic+MC, pc:pc+KC] into MR-tall panels (MR x KC each)
+//	      for jr over the NC columns in steps of NR
+//	        for ir over the MC rows in steps of MR
+//	          micro-kernel: C[MR x NR tile] += A panel * B panel
+//
+// The micro-kernel keeps its MR x NR tile of C in vector registers for the
+// whole KC loop. One KC x NR panel of B (32 KiB for the AVX-512 kernel at
+// KC = 256) is reused by every A panel of the ir loop and so stays in the
+// 48 KiB L1d; the MC x KC block of A (384 KiB) stays in the 1 MiB L2 while
+// the jr loop walks the B panels, which come from L2 or L3 (KC x NC floats,
+// 2 MiB). KC is split evenly (K = 300 runs as 2 x 150, not 256 + 44), and
+// since the KC blocks depend only on K, each C element is always summed in
+// the same order.
+//
+// Parallelism: the M (or N) dimension is cut into whole MR (or NR) tiles and
+// the pieces are handed to kernels.For; each piece runs the loop above with
+// its own packing buffers. Nothing is split along K, and a tile is a
+// partial edge tile only at the true edge of C, so the result is
+// bit-identical for any thread count.
+
+import (
+	"sync"
+	"unsafe"
+
+	"gonum.org/v1/gonum/blas"
+)
+
+// gemmKernel is one micro-kernel with its blocking parameters.
+type gemmKernel struct {
+	name       string
+	mr, nr     int // register tile
+	kc, mc, nc int // cache blocks (mc a multiple of mr, nc of nr)
+	// fn computes C[i*ldc+j] = alpha*sum_p a[p*mr+i]*b[p*nr+j] + beta*C[i*ldc+j]
+	// for i < mr, j < nr, p < k; with beta == 0, C is not read.
+	fn func(k int, a, b, c *float32, ldc int, alpha, beta float32)
+}
+
+// gemmKernels lists the kernels this CPU can run, slowest first; curGemm
+// is the one Sgemm uses (the fastest, unless a test picks another).
+var (
+	gemmGo = &gemmKernel{
+		name: "go", mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024,
+		fn: sgemmKernelGo4x4,
+	}
+	gemmKernels = []*gemmKernel{gemmGo}
+	curGemm     = gemmGo
+)
+
+// Work below these many floating-point operations runs on the caller
+// alone; each parallel piece gets at least gemmMinPieceFlops.
+const (
+	gemmParallelFlops = 4 << 20
+	gemmMinPieceFlops = 2 << 20
+)
+
+// gemmJob carries one Sgemm call to the pieces run by For. Jobs are pooled
+// with their bound methods so that a call allocates nothing.
+type gemmJob struct {
+	kern          *gemmKernel
+	aT, bT        bool
+	m, n, k       int
+	alpha, beta   float32
+	a, b, c       []float32
+	lda, ldb, ldc int
+	kcBlock       int
+	rowsFn        func(lo, hi int) // piece = tiles [lo, hi) along M
+	colsFn        func(lo, hi int) // piece = tiles [lo, hi) along N
+}
+
+var gemmJobs = sync.Pool{New: func() any {
+	j := &gemmJob{}
+	j.rowsFn = j.rows
+	j.colsFn = j.cols
+	return j
+}}
+
+func (j *gemmJob) rows(lo, hi int) {
+	mr := j.kern.mr
+	j.run(lo*mr, min(hi*mr, j.m), 0, j.n)
+}
+
+func (j *gemmJob) cols(lo, hi int) {
+	nr := j.kern.nr
+	j.run(0, j.m, lo*nr, min(hi*nr, j.n))
+}
+
+// gemmBuf holds one piece's packing buffers.
+type gemmBuf struct {
+	a, b []float32
+	tmp  []float32 // one MR x NR edge tile
+}
+
+// Packing buffers are kept on a free list that never shrinks: freshly
+// allocated memory is slow to touch, and the list holds at most one buffer
+// set per concurrently running piece.
+var gemmBufs struct {
+	sync.Mutex
+	free []*gemmBuf
+}
+
+func getGemmBuf() *gemmBuf {
+	gemmBufs.Lock()
+	defer gemmBufs.Unlock()
+	if n := len(gemmBufs.free); n > 0 {
+		b := gemmBufs.free[n-1]
+		gemmBufs.free = gemmBufs.free[:n-1]
+		return b
+	}
+	return &gemmBuf{}
+}
+
+func putGemmBuf(b *gemmBuf) {
+	gemmBufs.Lock()
+	gemmBufs.free = append(gemmBufs.free, b)
+	gemmBufs.Unlock()
+}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// sgemm computes C = alpha*op(A)*op(B) + beta*C with kernel kern. The
+// arguments have been checked; m, n > 0.
+func sgemm(kern *gemmKernel, aT, bT bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if alpha == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	j := gemmJobs.Get().(*gemmJob)
+	j.kern = kern
+	j.aT, j.bT = aT, bT
+	j.m, j.n, j.k = m, n, k
+	j.alpha, j.beta = alpha, beta
+	j.a, j.b, j.c = a, b, c
+	j.lda, j.ldb, j.ldc = lda, ldb, ldc
+	nk := (k + kern.kc - 1) / kern.kc
+	j.kcBlock = (k + nk - 1) / nk
+
+	flops := 2 * float64(m) * float64(n) * float64(k)
+	tm := (m + kern.mr - 1) / kern.mr
+	tn := (n + kern.nr - 1) / kern.nr
+	switch {
+	case Threads() == 1 || flops < gemmParallelFlops:
+		j.run(0, m, 0, n)
+	case m >= n:
+		grain := int(gemmMinPieceFlops/(2*float64(kern.mr)*float64(n)*float64(k))) + 1
+		For(tm, grain, j.rowsFn)
+	default:
+		grain := int(gemmMinPieceFlops/(2*float64(kern.nr)*float64(m)*float64(k))) + 1
+		For(tn, grain, j.colsFn)
+	}
+	j.a, j.b, j.c = nil, nil, nil
+	gemmJobs.Put(j)
+}
+
+// scaleC sets C = beta*C, writing zeros when beta is 0.
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// run computes rows [i0, i1) and columns [j0, j1) of C serially.
+func (j *gemmJob) run(i0, i1, j0, j1 int) {
+	kern := j.kern
+	mr, nr := kern.mr, kern.nr
+	buf := getGemmBuf()
+	defer putGemmBuf(buf)
+
+	kcb := j.kcBlock
+	// Balanced MC blocks over this piece's rows (any split is fine here:
+	// MC does not change the order of any sum).
+	rows := i1 - i0
+	nmc := (rows + kern.mc - 1) / kern.mc
+	mcb := roundUp((rows+nmc-1)/nmc, mr)
+	ncb := min(kern.nc, roundUp(j1-j0, nr))
+	buf.a = grow(buf.a, mcb*kcb)
+	buf.b = grow(buf.b, ncb*kcb)
+	buf.tmp = grow(buf.tmp, mr*nr)
+
+	for jc := j0; jc < j1; jc += ncb {
+		nc := min(ncb, j1-jc)
+		for pc := 0; pc < j.k; pc += kcb {
+			kc := min(kcb, j.k-pc)
+			beta := float32(1)
+			if pc == 0 {
+				beta = j.beta
+			}
+			packB(buf.b, j.b, j.ldb, j.bT, pc, kc, jc, nc, nr)
+			for ic := i0; ic < i1; ic += mcb {
+				mc := min(mcb, i1-ic)
+				packA(buf.a, j.a, j.lda, j.aT, ic, mc, pc, kc, mr)
+				j.macro(buf, ic, mc, jc, nc, kc, beta)
+			}
+		}
+	}
+}
+
+// macro runs the micro-kernel over one packed MC x KC block of A and one
+// packed KC x NC block of B, updating C[ic:ic+mc, jc:jc+nc].
+func (j *gemmJob) macro(buf *gemmBuf, ic, mc, jc, nc, kc int, beta float32) {
+	kern := j.kern
+	mr, nr, fn := kern.mr, kern.nr, kern.fn
+	c, ldc, alpha := j.c, j.ldc, j.alpha
+	ap, bp, tmp := buf.a, buf.b, buf.tmp
+	for jr := 0; jr < nc; jr += nr {
+		nrr := min(nr, nc-jr)
+		bpp := &bp[jr*kc]
+		for ir := 0; ir < mc; ir += mr {
+			mrr := min(mr, mc-ir)
+			app := &ap[ir*kc]
+			off := (ic+ir)*ldc + jc + jr
+			if mrr == mr && nrr == nr {
+				fn(kc, app, bpp, &c[off], ldc, alpha, beta)
+				continue
+			}
+			// Edge tile: compute the full tile into tmp, then merge the
+			// part that lies inside C.
+			fn(kc, app, bpp, &tmp[0], nr, 1, 0)
+			for i := 0; i < mrr; i++ {
+				crow := c[off+i*ldc : off+i*ldc+nrr]
+				trow := tmp[i*nr : i*nr+nrr]
+				if beta == 0 {
+					for jj, t := range trow {
+						crow[jj] = alpha * t
+					}
+				} else {
+					for jj, t := range trow {
+						crow[jj] = alpha*t + beta*crow[jj]
+					}
+				}
+			}
+		}
+	}
+}
+
+// packA copies rows [ic, ic+mc) and columns [pc, pc+kc) of op(A) into
+// panels of mr rows: panel t holds dst[t*mr*kc + p*mr + i] = op(A)[ic+t*mr+i][pc+p].
+// Rows past mc in the last panel are zero.
+func packA(dst, a []float32, lda int, aT bool, ic, mc, pc, kc, mr int) {
+	for t := 0; t*mr < mc; t++ {
+		panel := dst[t*mr*kc : (t+1)*mr*kc]
+		r0 := ic + t*mr
+		rows := min(mr, mc-t*mr)
+		if aT {
+			// op(A)[i][p] = a[p*lda + i]: each k step is a contiguous run.
+			for p := 0; p < kc; p++ {
+				d := panel[p*mr : p*mr+mr]
+				s := a[(pc+p)*lda+r0 : (pc+p)*lda+r0+rows]
+				copy(d, s)
+				clear(d[rows:])
+			}
+			continue
+		}
+		// op(A)[i][p] = a[i*lda + p]: each row is a contiguous run.
+		if rows == mr {
+			packRowsInterleaved(panel, a, lda, r0, pc, kc, mr)
+			continue
+		}
+		for i := 0; i < mr; i++ {
+			if i >= rows {
+				for p := 0; p < kc; p++ {
+					panel[p*mr+i] = 0
+				}
+				continue
+			}
+			s := a[(r0+i)*lda+pc : (r0+i)*lda+pc+kc]
+			for p, v := range s {
+				panel[p*mr+i] = v
+			}
+		}
+	}
+}
+
+// packB copies rows [pc, pc+kc) and columns [jc, jc+nc) of op(B) into
+// panels of nr columns: panel t holds dst[t*nr*kc + p*nr + j] = op(B)[pc+p][jc+t*nr+j].
+// Columns past nc in the last panel are zero.
+func packB(dst, b []float32, ldb int, bT bool, pc, kc, jc, nc, nr int) {
+	for t := 0; t*nr < nc; t++ {
+		panel := dst[t*nr*kc : (t+1)*nr*kc]
+		c0 := jc + t*nr
+		cols := min(nr, nc-t*nr)
+		if !bT {
+			// op(B)[p][j] = b[p*ldb + j]: each k step is a contiguous run.
+			for p := 0; p < kc; p++ {
+				d := panel[p*nr : p*nr+nr]
+				s := b[(pc+p)*ldb+c0 : (pc+p)*ldb+c0+cols]
+				copy(d, s)
+				clear(d[cols:])
+			}
+			continue
+		}
+		// op(B)[p][j] = b[j*ldb + p]: each column of op(B) is a contiguous run.
+		if cols == nr {
+			packRowsInterleaved(panel, b, ldb, c0, pc, kc, nr)
+			continue
+		}
+		for jj := 0; jj < nr; jj++ {
+			if jj >= cols {
+				for p := 0; p < kc; p++ {
+					panel[p*nr+jj] = 0
+				}
+				continue
+			}
+			s := b[(c0+jj)*ldb+pc : (c0+jj)*ldb+pc+kc]
+			for p, v := range s {
+				panel[p*nr+jj] = v
+			}
+		}
+	}
+}
+
+// packRowsInterleaved sets dst[p*w + i] = src[(r0+i)*ld + c0 + p] for
+// i < w, p < kc: w rows of length kc interleaved column by column. It
+// walks four rows at a time so each pass writes several floats of every
+// destination group.
+func packRowsInterleaved(dst, src []float32, ld, r0, c0, kc, w int) {
+	dst = dst[:w*kc]
+	i := 0
+	for ; i+4 <= w; i += 4 {
+		s0 := src[(r0+i)*ld+c0 : (r0+i)*ld+c0+kc]
+		s1 := src[(r0+i+1)*ld+c0 : (r0+i+1)*ld+c0+kc]
+		s2 := src[(r0+i+2)*ld+c0 : (r0+i+2)*ld+c0+kc]
+		s3 := src[(r0+i+3)*ld+c0 : (r0+i+3)*ld+c0+kc]
+		for p := range s0 {
+			d := dst[p*w+i : p*w+i+4 : p*w+i+4]
+			d[0] = s0[p]
+			d[1] = s1[p]
+			d[2] = s2[p]
+			d[3] = s3[p]
+		}
+	}
+	for ; i < w; i++ {
+		s := src[(r0+i)*ld+c0 : (r0+i)*ld+c0+kc]
+		for p, v := range s {
+			dst[p*w+i] = v
+		}
+	}
+}
+
+// sgemmKernelGo4x4 is the pure-Go micro-kernel: a 4x4 tile of C,
+//
+//	C[i*ldc+j] = alpha * sum_p a[p*4+i] * b[p*4+j] + beta * C[i*ldc+j]
+//
+// for i, j < 4, p < k, with the 16 sums held in local variables. With beta
+// == 0, C is not read.
+func sgemmKernelGo4x4(k int, a, b, c *float32, ldc int, alpha, beta float32) {
+	as := unsafe.Slice(a, 4*k)
+	bs := unsafe.Slice(b, 4*k)
+	var c00, c01, c02, c03, c10, c11, c12, c13 float32
+	var c20, c21, c22, c23, c30, c31, c32, c33 float32
+	for p := 0; p < k; p++ {
+		ap := as[4*p : 4*p+4 : 4*p+4]
+		bp := bs[4*p : 4*p+4 : 4*p+4]
+		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	cs := unsafe.Slice(c, 3*ldc+4)
+	storeRow4(cs[0:4:4], c00, c01, c02, c03, alpha, beta)
+	storeRow4(cs[ldc:ldc+4:ldc+4], c10, c11, c12, c13, alpha, beta)
+	storeRow4(cs[2*ldc:2*ldc+4:2*ldc+4], c20, c21, c22, c23, alpha, beta)
+	storeRow4(cs[3*ldc:3*ldc+4:3*ldc+4], c30, c31, c32, c33, alpha, beta)
+}
+
+func storeRow4(c []float32, s0, s1, s2, s3, alpha, beta float32) {
+	c = c[:4]
+	if beta == 0 {
+		c[0], c[1], c[2], c[3] = alpha*s0, alpha*s1, alpha*s2, alpha*s3
+		return
+	}
+	c[0] = alpha*s0 + beta*c[0]
+	c[1] = alpha*s1 + beta*c[1]
+	c[2] = alpha*s2 + beta*c[2]
+	c[3] = alpha*s3 + beta*c[3]
+}
+
+// Panic messages, the same strings gonum uses.
+const (
+	errZeroIncX = "blas: zero x index increment"
+	errZeroIncY = "blas: zero y index increment"
+	errMLT0     = "blas: m < 0"
+	errNLT0     = "blas: n < 0"
+	errKLT0     = "blas: k < 0"
+	errBadTrans = "blas: illegal transpose"
+	errBadLdA   = "blas: bad leading dimension of A"
+	errBadLdB   = "blas: bad leading dimension of B"
+	errBadLdC   = "blas: bad leading dimension of C"
+	errShortX   = "blas: insufficient length of x"
+	errShortY   = "blas: insufficient length of y"
+	errShortA   = "blas: insufficient length of a"
+	errShortB   = "blas: insufficient length of b"
+	errShortC   = "blas: insufficient length of c"
+)
+
+// checkSgemm panics, with gonum's messages and in gonum's order, when the
+// arguments of Sgemm are invalid. It reports whether there is any work.
+func checkSgemm(tA, tB blas.Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
+	if tA != blas.NoTrans && tA != blas.Trans && tA != blas.ConjTrans {
+		panic(errBadTrans)
+	}
+	if tB != blas.NoTrans && tB != blas.Trans && tB != blas.ConjTrans {
+		panic(errBadTrans)
+	}
+	if m < 0 {
+		panic(errMLT0)
+	}
+	if n < 0 {
+		panic(errNLT0)
+	}
+	if k < 0 {
+		panic(errKLT0)
+	}
+	aT := tA != blas.NoTrans
+	bT := tB != blas.NoTrans
+	if aT {
+		if lda < max(1, m) {
+			panic(errBadLdA)
+		}
+	} else if lda < max(1, k) {
+		panic(errBadLdA)
+	}
+	if bT {
+		if ldb < max(1, k) {
+			panic(errBadLdB)
+		}
+	} else if ldb < max(1, n) {
+		panic(errBadLdB)
+	}
+	if ldc < max(1, n) {
+		panic(errBadLdC)
+	}
+	if m == 0 || n == 0 {
+		return false
+	}
+	if aT {
+		if len(a) < (k-1)*lda+m {
+			panic(errShortA)
+		}
+	} else if len(a) < (m-1)*lda+k {
+		panic(errShortA)
+	}
+	if bT {
+		if len(b) < (n-1)*ldb+k {
+			panic(errShortB)
+		}
+	} else if len(b) < (k-1)*ldb+n {
+		panic(errShortB)
+	}
+	if len(c) < (m-1)*ldc+n {
+		panic(errShortC)
+	}
+	return true
+}

@@ -1,0 +1,88 @@
+package kernels
+
+// Plain reference versions of Sgemm and Sgemv, used by the tests to check
+// the fast paths. They sum in float64 and also return, for every output
+// element, the sum of the magnitudes of its terms, which bounds the
+// rounding error of any float32 summation order.
+
+// refSgemm computes C = alpha*op(A)*op(B) + beta*C with a triple loop and
+// returns the error scale |alpha|*sum_p |op(A)[i][p]*op(B)[p][j]| + |beta*C[i][j]|
+// for each element (row-major, m x n). With beta == 0, C is not read.
+func refSgemm(aT, bT bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) []float64 {
+	scale := make([]float64, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s, abs float64
+			for p := 0; p < k; p++ {
+				var av, bv float32
+				if aT {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if bT {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				t := float64(av) * float64(bv)
+				s += t
+				if t < 0 {
+					t = -t
+				}
+				abs += t
+			}
+			r := float64(alpha) * s
+			abs *= absf(float64(alpha))
+			if beta != 0 {
+				bc := float64(beta) * float64(c[i*ldc+j])
+				r += bc
+				abs += absf(bc)
+			}
+			c[i*ldc+j] = float32(r)
+			scale[i*n+j] = abs
+		}
+	}
+	return scale
+}
+
+// refSgemv computes y = alpha*op(A)*x + beta*y (A is m x n, unit strides)
+// and returns the error scale of each element of y.
+func refSgemv(trans bool, m, n int, alpha float32, a []float32, lda int, x []float32, beta float32, y []float32) []float64 {
+	lenY, lenX := m, n
+	if trans {
+		lenY, lenX = n, m
+	}
+	scale := make([]float64, lenY)
+	for i := 0; i < lenY; i++ {
+		var s, abs float64
+		for p := 0; p < lenX; p++ {
+			var av float32
+			if trans {
+				av = a[p*lda+i]
+			} else {
+				av = a[i*lda+p]
+			}
+			t := float64(av) * float64(x[p])
+			s += t
+			abs += absf(t)
+		}
+		r := float64(alpha) * s
+		abs *= absf(float64(alpha))
+		if beta != 0 {
+			by := float64(beta) * float64(y[i])
+			r += by
+			abs += absf(by)
+		}
+		y[i] = float32(r)
+		scale[i] = abs
+	}
+	return scale
+}
+
+func absf(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -1,0 +1,281 @@
+package kernels
+
+// Matrix-vector products for batch-1 decoding. They are memory bound, so
+// the only goal is to stream A once at full bandwidth:
+//
+//   - NoTrans (y = A x, one dot product per row): four rows at a time are
+//     dotted with x (which stays in L1/L2); threads take contiguous groups
+//     of rows.
+//   - Trans (y = Aᵀ x, a sum of scaled rows): four rows at a time are added
+//     into a block of y that stays in L1; threads take contiguous blocks of
+//     columns, so each thread still reads long contiguous runs of every row.
+//
+// In both cases each output element is summed in an order that depends
+// only on the shapes, never on the thread count.
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// gemvKernel is one set of GEMV kernels. The kernels handle a number of
+// columns that is a multiple of width; the rest are done in Go.
+type gemvKernel struct {
+	name  string
+	width int
+	// n4/n1: out[i] = sum_j a[i*lda+j]*x[j] for 4 (1) rows.
+	n4, n1 func(n int, a *float32, lda int, x *float32, out *float32)
+	// t4/t1: y[j] += x[0]*a[j] + x[1]*a[lda+j] + ... for 4 (1) rows.
+	t4, t1 func(n int, a *float32, lda int, x *float32, y *float32)
+}
+
+var (
+	gemvGo = &gemvKernel{
+		name: "go", width: 1,
+		n4: sgemvNGo4, n1: sgemvNGo1,
+		t4: sgemvTGo4, t1: sgemvTGo1,
+	}
+	gemvKernels = []*gemvKernel{gemvGo}
+	curGemv     = gemvGo
+)
+
+const (
+	gemvParallelElems = 1 << 16 // fewer matrix elements run on the caller
+	gemvMinPieceElems = 1 << 15 // elements per parallel piece, at least
+	gemvColUnit       = 64      // Trans: pieces are whole units of columns
+	gemvColBlock      = 4096    // Trans: columns of y kept in L1 per sweep
+)
+
+type gemvJob struct {
+	kern        *gemvKernel
+	m, n        int
+	alpha, beta float32
+	a           []float32
+	lda         int
+	x, y        []float32 // contiguous; x is scaled by alpha for Trans
+	xbuf, ybuf  []float32
+	rowsFn      func(lo, hi int)
+	colsFn      func(lo, hi int)
+}
+
+var gemvJobs = sync.Pool{New: func() any {
+	j := &gemvJob{}
+	j.rowsFn = j.rows
+	j.colsFn = j.cols
+	return j
+}}
+
+// sgemv computes y = alpha*op(A)*x + beta*y; the arguments are checked and
+// m, n > 0.
+func sgemv(kern *gemvKernel, trans bool, m, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
+	lenX, lenY := n, m
+	if trans {
+		lenX, lenY = m, n
+	}
+	kx, ky := 0, 0
+	if incX < 0 {
+		kx = -(lenX - 1) * incX
+	}
+	if incY < 0 {
+		ky = -(lenY - 1) * incY
+	}
+	if alpha == 0 {
+		for i := 0; i < lenY; i++ {
+			p := &y[ky+i*incY]
+			if beta == 0 {
+				*p = 0
+			} else {
+				*p *= beta
+			}
+		}
+		return
+	}
+	j := gemvJobs.Get().(*gemvJob)
+	j.kern, j.m, j.n = kern, m, n
+	j.alpha, j.beta = alpha, beta
+	j.a, j.lda = a, lda
+
+	// Gather x into a contiguous buffer when needed (always for Trans,
+	// where it is also scaled by alpha).
+	if !trans && incX == 1 {
+		j.x = x[:lenX]
+	} else {
+		j.xbuf = grow(j.xbuf, lenX)
+		for i := range j.xbuf {
+			v := x[kx+i*incX]
+			if trans {
+				v *= alpha
+			}
+			j.xbuf[i] = v
+		}
+		j.x = j.xbuf
+	}
+	if incY == 1 {
+		j.y = y[:lenY]
+	} else {
+		j.ybuf = grow(j.ybuf, lenY)
+		for i := range j.ybuf {
+			j.ybuf[i] = y[ky+i*incY]
+		}
+		j.y = j.ybuf
+	}
+
+	elems := m * n
+	serial := Threads() == 1 || elems < gemvParallelElems
+	if !trans {
+		groups := (m + 3) / 4
+		if serial {
+			j.rows(0, groups)
+		} else {
+			For(groups, gemvMinPieceElems/(4*n)+1, j.rowsFn)
+		}
+	} else {
+		units := (n + gemvColUnit - 1) / gemvColUnit
+		if serial {
+			j.cols(0, units)
+		} else {
+			For(units, gemvMinPieceElems/(gemvColUnit*m)+1, j.colsFn)
+		}
+	}
+
+	if incY != 1 {
+		for i, v := range j.y {
+			y[ky+i*incY] = v
+		}
+	}
+	j.a, j.x, j.y = nil, nil, nil
+	gemvJobs.Put(j)
+}
+
+// rows computes y for row groups [lo, hi) (4 rows each) of the NoTrans case.
+func (j *gemvJob) rows(lo, hi int) {
+	kern, n, lda, a, x, y := j.kern, j.n, j.lda, j.a, j.x, j.y
+	alpha, beta := j.alpha, j.beta
+	nw := n - n%kern.width
+	for i := lo * 4; i < min(hi*4, j.m); {
+		rows := 4
+		if i+4 > j.m {
+			rows = 1
+		}
+		// The kernel writes its dot products straight into y; keep the
+		// old values for beta.
+		var old [4]float32
+		copy(old[:rows], y[i:i+rows])
+		if nw > 0 {
+			if rows == 4 {
+				kern.n4(nw, &a[i*lda], lda, &x[0], &y[i])
+			} else {
+				kern.n1(nw, &a[i*lda], lda, &x[0], &y[i])
+			}
+		}
+		for r := 0; r < rows; r++ {
+			var s float32
+			if nw > 0 {
+				s = y[i+r]
+			}
+			if nw < n {
+				row := a[(i+r)*lda+nw : (i+r)*lda+n]
+				for jj, v := range row {
+					s += v * x[nw+jj]
+				}
+			}
+			if beta == 0 {
+				y[i+r] = alpha * s
+			} else {
+				y[i+r] = alpha*s + beta*old[r]
+			}
+		}
+		i += rows
+	}
+}
+
+// cols computes y for column units [lo, hi) of the Trans case.
+func (j *gemvJob) cols(lo, hi int) {
+	kern, m, lda, a, xs := j.kern, j.m, j.lda, j.a, j.x
+	j0, j1 := lo*gemvColUnit, min(hi*gemvColUnit, j.n)
+	yy := j.y[j0:j1]
+	if j.beta == 0 {
+		clear(yy)
+	} else if j.beta != 1 {
+		for i := range yy {
+			yy[i] *= j.beta
+		}
+	}
+	for jb := j0; jb < j1; jb += gemvColBlock {
+		je := min(jb+gemvColBlock, j1)
+		w := je - jb
+		nw := w - w%kern.width
+		y := j.y[jb:je]
+		if nw > 0 {
+			i := 0
+			for ; i+4 <= m; i += 4 {
+				kern.t4(nw, &a[i*lda+jb], lda, &xs[i], &y[0])
+			}
+			for ; i < m; i++ {
+				kern.t1(nw, &a[i*lda+jb], lda, &xs[i], &y[0])
+			}
+		}
+		if nw < w {
+			yt := y[nw:w]
+			for i := 0; i < m; i++ {
+				row := a[i*lda+jb+nw : i*lda+jb+w]
+				xi := xs[i]
+				for jj, v := range row {
+					yt[jj] += xi * v
+				}
+			}
+		}
+	}
+}
+
+// Pure-Go GEMV kernels (see gemvKernel for what they compute).
+
+func sgemvNGo4(n int, a *float32, lda int, x *float32, out *float32) {
+	as := unsafe.Slice(a, 3*lda+n)
+	xs := unsafe.Slice(x, n)
+	a0, a1, a2, a3 := as[:n], as[lda:lda+n], as[2*lda:2*lda+n], as[3*lda:3*lda+n]
+	var s0, s1, s2, s3 float32
+	for j, xv := range xs {
+		s0 += a0[j] * xv
+		s1 += a1[j] * xv
+		s2 += a2[j] * xv
+		s3 += a3[j] * xv
+	}
+	o := unsafe.Slice(out, 4)
+	o[0], o[1], o[2], o[3] = s0, s1, s2, s3
+}
+
+func sgemvNGo1(n int, a *float32, lda int, x *float32, out *float32) {
+	as := unsafe.Slice(a, n)
+	xs := unsafe.Slice(x, n)
+	var s float32
+	for j, xv := range xs {
+		s += as[j] * xv
+	}
+	*out = s
+}
+
+func sgemvTGo4(n int, a *float32, lda int, x *float32, y *float32) {
+	as := unsafe.Slice(a, 3*lda+n)
+	xv := unsafe.Slice(x, 4)
+	ys := unsafe.Slice(y, n)
+	a0, a1, a2, a3 := as[:n], as[lda:lda+n], as[2*lda:2*lda+n], as[3*lda:3*lda+n]
+	x0, x1, x2, x3 := xv[0], xv[1], xv[2], xv[3]
+	for j := range ys {
+		v := ys[j]
+		v += x0 * a0[j]
+		v += x1 * a1[j]
+		v += x2 * a2[j]
+		v += x3 * a3[j]
+		ys[j] = v
+	}
+}
+
+func sgemvTGo1(n int, a *float32, lda int, x *float32, y *float32) {
+	as := unsafe.Slice(a, n)
+	ys := unsafe.Slice(y, n)
+	x0 := *x
+	for j := range ys {
+		ys[j] += x0 * as[j]
+	}
+}
