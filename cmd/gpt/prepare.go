@@ -1,0 +1,157 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/gptgo/gptgo/data"
+	"github.com/gptgo/gptgo/tokenizer"
+)
+
+var (
+	prepareStdout io.Writer = os.Stdout
+	prepareStderr io.Writer = os.Stderr
+)
+
+func init() {
+	commands["prepare"] = command{
+		summary: "tokenize text files into train.bin / val.bin token files",
+		run:     runPrepare,
+	}
+}
+
+// pathsFlag collects repeated --data values.
+type pathsFlag []string
+
+func (p *pathsFlag) String() string     { return strings.Join(*p, ",") }
+func (p *pathsFlag) Set(v string) error { *p = append(*p, v); return nil }
+
+// progressMin is the input size from which gpt prepare shows a progress bar.
+const progressMin = 4 << 20
+
+// PrepareTokenizer returns the tokenizer a --tokenizer value names for
+// the given text files: a built-in, a saved one, or bpe:VOCAB, which
+// trains a new BPE on the files. gpt train can call it too.
+func prepareTokenizer(name string, files []string, log io.Writer) (tokenizer.Tokenizer, error) {
+	vocab, isBPE, err := tokenizer.ParseBPEVocab(name)
+	if err != nil {
+		return nil, errorf("--tokenizer: %v", err)
+	}
+	if !isBPE {
+		return loadTokenizer(name)
+	}
+	tr, err := tokenizer.NewBPETrainer(tokenizer.PatternGPT4)
+	if err != nil {
+		return nil, errorf("%v", err)
+	}
+	start := time.Now()
+	var n int64
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, errorf("%s: %v", f, err)
+		}
+		tr.Add(b)
+		n += int64(len(b))
+	}
+	bpe, err := tr.Train(vocab)
+	if err != nil {
+		return nil, errorf("--tokenizer %s: %v", name, err)
+	}
+	fmt.Fprintf(log, "trained BPE: vocabulary %d on %d bytes in %.2fs\n", bpe.VocabSize(), n, time.Since(start).Seconds())
+	return bpe, nil
+}
+
+func runPrepare(args []string) error {
+	fs := newFlagSet("prepare")
+	var paths pathsFlag
+	fs.Var(&paths, "data", "text file, folder (recursive, text files only) or glob; repeat it, or list paths after the flags")
+	name := fs.String("tokenizer", "gpt2", "gpt2, cl100k, o200k, byte, bpe:VOCAB (train a BPE on the data), or a tokenizer.json / .bpe file")
+	out := fs.String("out", "", "output folder for train.bin, val.bin and tokenizer.json (required)")
+	valFrac := fs.Float64("val-fraction", 0.1, "share of each document's tokens, from its end, kept for validation")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: gpt prepare --data PATH... --tokenizer NAME --out DIR [--val-fraction F]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	paths = append(paths, fs.Args()...)
+	if len(paths) == 0 {
+		return errorf("--data: no input paths given")
+	}
+	if *out == "" {
+		return errorf("--out: output folder is required")
+	}
+	if *valFrac < 0 || *valFrac >= 1 || *valFrac != *valFrac {
+		return errorf("--val-fraction %v: want a number in [0, 1)", *valFrac)
+	}
+	if _, isBPE, err := tokenizer.ParseBPEVocab(*name); err != nil {
+		return errorf("--tokenizer: %v", err)
+	} else if !isBPE {
+		if _, err := loadTokenizer(*name); err != nil {
+			return err // check before reading any data
+		}
+	}
+	files, err := data.Collect(paths)
+	if err != nil {
+		return errorf("%v", err)
+	}
+	var total int64
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil {
+			total += st.Size()
+		}
+	}
+	tok, err := prepareTokenizer(*name, files, prepareStderr)
+	if err != nil {
+		return err
+	}
+	spec, err := tokenizer.MarshalSpec(tok)
+	if err != nil {
+		return errorf("%v", err)
+	}
+	opt := data.Options{
+		Encode:        tok.Encode,
+		EOT:           tok.EOT(),
+		VocabSize:     tok.VocabSize(),
+		ValFraction:   *valFrac,
+		TokenizerJSON: spec,
+	}
+	var bar *progressbar.ProgressBar
+	if total >= progressMin && isTerminal(prepareStderr) {
+		bar = progressbar.NewOptions64(total,
+			progressbar.OptionSetWriter(prepareStderr),
+			progressbar.OptionSetDescription("tokenizing"),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish())
+		opt.Progress = func(done int64) { bar.Set64(done) }
+	}
+	start := time.Now()
+	st, err := data.Prepare(*out, files, opt)
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return errorf("%v", err)
+	}
+	if bpe, ok := tok.(*tokenizer.BPE); ok {
+		if err := bpe.Save(filepath.Join(*out, "tokenizer.bpe")); err != nil {
+			return errorf("%v", err)
+		}
+	}
+	secs := time.Since(start).Seconds()
+	w := prepareStdout
+	fmt.Fprintf(w, "%d files, %d bytes, tokenizer %s (vocabulary %d, token file version %d), %.2fs (%.1f MB/s)\n",
+		st.Files, st.Bytes, tok.Spec().Name, tok.VocabSize(), data.VersionFor(tok.VocabSize()), secs, float64(st.Bytes)/secs/1e6)
+	fmt.Fprintf(w, "%s: %d tokens\n", filepath.Join(*out, "train.bin"), st.TrainTokens)
+	fmt.Fprintf(w, "%s: %d tokens\n", filepath.Join(*out, "val.bin"), st.ValTokens)
+	return nil
+}
