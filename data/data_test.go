@@ -363,3 +363,28 @@ func bytesOf(ids []int32) []byte {
 	}
 	return b
 }
+
+// FuzzOpenTokens checks that any file content gives a token file or an
+// error, never a panic, and that valid files read back.
+func FuzzOpenTokens(f *testing.F) {
+	dir := f.TempDir()
+	good := filepath.Join(dir, "good.bin")
+	WriteTokens(good, []int32{1, 2, 3}, 50257)
+	b, _ := os.ReadFile(good)
+	f.Add(b)
+	f.Add(b[:HeaderBytes+3])
+	f.Add([]byte("not a token file"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(t.TempDir(), "f.bin")
+		os.WriteFile(p, b, 0o644)
+		tf, err := OpenTokens(p)
+		if err != nil {
+			if !strings.Contains(err.Error(), p) {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			return
+		}
+		tf.All()
+		tf.Close()
+	})
+}
