@@ -35,7 +35,7 @@ func (p *pathsFlag) Set(v string) error { *p = append(*p, v); return nil }
 // progressMin is the input size from which gpt prepare shows a progress bar.
 const progressMin = 4 << 20
 
-// PrepareTokenizer returns the tokenizer a --tokenizer value names for
+// prepareTokenizer returns the tokenizer a --tokenizer value names for
 // the given text files: a built-in, a saved one, or bpe:VOCAB, which
 // trains a new BPE on the files. gpt train can call it too.
 func prepareTokenizer(name string, files []string, log io.Writer) (tokenizer.Tokenizer, error) {
