@@ -1,0 +1,222 @@
+package infer
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/gptgo/gptgo/model"
+	"github.com/gptgo/gptgo/train"
+)
+
+// BenchPromptTokens is the prompt a tg test prefills (untimed) before it
+// times the generation.
+const BenchPromptTokens = 16
+
+// Bench test kinds.
+const (
+	TestPP    = "pp"    // prompt processing: one prefill of N tokens
+	TestTG    = "tg"    // text generation: N decoding steps, batch 1
+	TestTrain = "train" // one optimizer step at batch B, context T
+)
+
+// BenchTest is one llama-bench style test.
+type BenchTest struct {
+	Kind string // TestPP, TestTG or TestTrain
+	N    int    // tokens, for pp and tg
+	B, T int    // batch and context, for train
+}
+
+// String is the test's name in tables: pp512, tg128, train B8 T256.
+func (t BenchTest) String() string {
+	if t.Kind == TestTrain {
+		return fmt.Sprintf("train B%d T%d", t.B, t.T)
+	}
+	return fmt.Sprintf("%s%d", t.Kind, t.N)
+}
+
+// BenchResult is the outcome of one test.
+type BenchResult struct {
+	Test          string    `json:"test"`
+	Tokens        int       `json:"tokens"`      // tokens per repetition
+	Samples       []float64 `json:"samples_tps"` // tokens per second of each repetition
+	Mean          float64   `json:"mean_tps"`
+	Stddev        float64   `json:"stddev_tps"` // sample standard deviation
+	Median        float64   `json:"median_tps"`
+	FlopsPerToken float64   `json:"flops_per_token"`
+	GFLOPS        float64   `json:"gflops"`           // Mean * FlopsPerToken / 1e9
+	BytesPerToken float64   `json:"bytes_per_token"`  // tg: weights and KV cache read per token
+	GBPerSec      float64   `json:"gb_per_s"`         // tg: Mean * BytesPerToken / 1e9
+	MFU           float64   `json:"mfu,omitempty"`    // GFLOPS / peak, given a peak
+	BWFrac        float64   `json:"bw_frac,omitempty"` // tg: GBPerSec / measured bandwidth, given one
+}
+
+// RunBench runs test on m reps times after one untimed warm-up and returns
+// the throughputs. Inputs are random tokens from seed. A train test runs
+// AdamW steps on m's parameters (they change).
+func RunBench(m *model.Model, test BenchTest, reps int, seed uint64) (BenchResult, error) {
+	c := m.Config
+	if reps < 1 {
+		reps = 1
+	}
+	r := rand.New(rand.NewPCG(seed, 17))
+	randTokens := func(n int) []int {
+		ids := make([]int, n)
+		for i := range ids {
+			ids[i] = r.IntN(c.VocabSize)
+		}
+		return ids
+	}
+	res := BenchResult{Test: test.String()}
+	var run func() (time.Duration, error)
+	switch test.Kind {
+	case TestPP:
+		if test.N < 1 || test.N > c.Context {
+			return res, fmt.Errorf("pp %d: need 1 to %d tokens (the context)", test.N, c.Context)
+		}
+		e, tokens := NewEngine(m), randTokens(test.N)
+		res.Tokens = test.N
+		res.FlopsPerToken = PrefillFlopsPerToken(c, test.N)
+		run = func() (time.Duration, error) {
+			start := time.Now()
+			_, err := e.Prefill(tokens)
+			return time.Since(start), err
+		}
+	case TestTG:
+		P := min(BenchPromptTokens, c.Context-1)
+		if test.N < 1 || P+test.N > c.Context {
+			return res, fmt.Errorf("tg %d: the %d-token prompt plus %d tokens exceed the context of %d", test.N, P, test.N, c.Context)
+		}
+		e, prompt := NewEngine(m), randTokens(P)
+		res.Tokens = test.N
+		res.FlopsPerToken = DecodeFlopsPerToken(c, P, test.N)
+		res.BytesPerToken = DecodeBytesPerToken(c, P, test.N)
+		run = func() (time.Duration, error) {
+			logits, err := e.Prefill(prompt)
+			if err != nil {
+				return 0, err
+			}
+			start := time.Now()
+			for i := 0; i < test.N; i++ {
+				if logits, err = e.Decode(argmax(logits)); err != nil {
+					return 0, err
+				}
+			}
+			return time.Since(start), nil
+		}
+	case TestTrain:
+		if test.B < 1 || test.T < 1 || test.T > c.Context {
+			return res, fmt.Errorf("train: need batch >= 1 and context 1 to %d, got B=%d T=%d", c.Context, test.B, test.T)
+		}
+		n := test.B * test.T
+		x, y := make([]int32, n), make([]int32, n)
+		for i := range x {
+			x[i], y[i] = int32(r.IntN(c.VocabSize)), int32(r.IntN(c.VocabSize))
+		}
+		st := train.NewStepper(m, 1)
+		res.Tokens = n
+		res.FlopsPerToken = train.FlopsPerToken(c, test.T)
+		run = func() (time.Duration, error) {
+			start := time.Now()
+			_, _, err := st.Step([][]int32{x}, [][]int32{y}, test.B, test.T, 1e-4)
+			return time.Since(start), err
+		}
+	default:
+		return res, fmt.Errorf("unknown test %q (want pp, tg or train)", test.Kind)
+	}
+	if _, err := run(); err != nil { // warm-up: first-touch of buffers, caches
+		return res, err
+	}
+	for range reps {
+		d, err := run()
+		if err != nil {
+			return res, err
+		}
+		res.Samples = append(res.Samples, float64(res.Tokens)/d.Seconds())
+	}
+	res.Mean, res.Stddev, res.Median = summarize(res.Samples)
+	res.GFLOPS = res.Mean * res.FlopsPerToken / 1e9
+	res.GBPerSec = res.Mean * res.BytesPerToken / 1e9
+	return res, nil
+}
+
+// SetPeak fills in MFU from the peak GFLOP/s and, for tg, the fraction of
+// the bandwidth bound from a measured read bandwidth in GB/s (0: unknown).
+func (r *BenchResult) SetPeak(peakGFLOPS, bandwidthGBs float64) {
+	if peakGFLOPS > 0 {
+		r.MFU = r.GFLOPS / peakGFLOPS
+	}
+	if bandwidthGBs > 0 && r.BytesPerToken > 0 {
+		r.BWFrac = r.GBPerSec / bandwidthGBs
+	}
+}
+
+// summarize returns the mean, sample standard deviation and median.
+func summarize(x []float64) (mean, std, median float64) {
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	if len(x) > 1 {
+		for _, v := range x {
+			std += (v - mean) * (v - mean)
+		}
+		std = math.Sqrt(std / float64(len(x)-1))
+	}
+	s := append([]float64(nil), x...)
+	for i := 1; i < len(s); i++ { // insertion sort: a handful of samples
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	if n := len(s); n%2 == 1 {
+		median = s[n/2]
+	} else {
+		median = (s[n/2-1] + s[n/2]) / 2
+	}
+	return mean, std, median
+}
+
+func argmax(x []float32) int {
+	best := 0
+	for i, v := range x {
+		if v > x[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// layerFlops is one token's matrix-multiply FLOPs in one block: qkv 3C²,
+// projection C², MLP 4C² + 4C², two FLOPs per multiply-add.
+func layerFlops(C int) float64 { return 24 * float64(C) * float64(C) }
+
+// PrefillFlopsPerToken is the forward FLOPs per token of a prefill of n
+// tokens from an empty cache: the blocks' matrix products, attention
+// (q·k and p·v: 4C per visible key, (n+1)/2 keys on average) and the
+// output head for the last position only (2VC, shared by n tokens).
+func PrefillFlopsPerToken(c model.Config, n int) float64 {
+	L, C, V := float64(c.Layers), c.Embd, float64(c.VocabSize)
+	return L*(layerFlops(C)+2*float64(C)*float64(n+1)) + 2*V*float64(C)/float64(n)
+}
+
+// DecodeFlopsPerToken is the FLOPs per decoded token for n steps after a
+// prompt of p tokens: the blocks, attention over p+1 .. p+n keys, and the
+// full output head every step.
+func DecodeFlopsPerToken(c model.Config, p, n int) float64 {
+	L, C, V := float64(c.Layers), c.Embd, float64(c.VocabSize)
+	avgKeys := float64(p) + float64(n+1)/2
+	return L*(layerFlops(C)+4*float64(C)*avgKeys) + 2*V*float64(C)
+}
+
+// DecodeBytesPerToken is the memory one decoding step must read, averaged
+// over n steps after a prompt of p tokens: every parameter once (of wpe
+// only one row) and the cached keys and values, all float32. Bandwidth
+// divided by it bounds generation speed.
+func DecodeBytesPerToken(c model.Config, p, n int) float64 {
+	weights := float64(model.NumParams(c) - (c.Context-1)*c.Embd)
+	avgKeys := float64(p) + float64(n+1)/2
+	kv := 2 * float64(c.Layers) * avgKeys * float64(c.Embd)
+	return 4 * (weights + kv)
+}
