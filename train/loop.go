@@ -189,6 +189,9 @@ func (r *Run) Train(ctx context.Context) (Result, error) {
 	for r.step < total {
 		if ctx.Err() != nil {
 			res.Interrupted = true
+			if err := r.save(checkpoints.Latest(r.OutDir)); err != nil {
+				return res, err
+			}
 			break
 		}
 		t0 := time.Now()
@@ -256,11 +259,6 @@ func (r *Run) Train(ctx context.Context) (Result, error) {
 		if r.step == r.StopAfter {
 			res.Interrupted = true
 			break
-		}
-	}
-	if res.Interrupted && r.step != r.StopAfter {
-		if err := r.save(checkpoints.Latest(r.OutDir)); err != nil {
-			return res, err
 		}
 	}
 	res.Steps = r.step
