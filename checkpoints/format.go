@@ -1,0 +1,157 @@
+package checkpoints
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+
+	"github.com/gptgo/gptgo/model"
+	"github.com/gptgo/gptgo/tokenizer"
+)
+
+// Magic opens every checkpoint file.
+const Magic = "GPTGOCKP"
+
+// HeaderSize is the length of the uncompressed header.
+const HeaderSize = 48
+
+// Header flags.
+const (
+	flagWeightsOnly = 1 << iota
+	flagBF16
+	flagShuffled
+	knownFlags = flagWeightsOnly | flagBF16 | flagShuffled
+)
+
+// Tensor data types in the tensor table.
+const (
+	dtypeF32  = "f32"
+	dtypeBF16 = "bf16"
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// header is the fixed-size start of a file.
+type header struct {
+	version    uint32
+	flags      uint32
+	metaLen    uint64 // uncompressed JSON metadata bytes
+	dataLen    uint64 // uncompressed tensor bytes
+	payloadLen uint64 // zstd stream bytes after the header
+	contentCRC uint32 // CRC-32C of metadata then tensor data, uncompressed
+}
+
+func (h *header) marshal() []byte {
+	b := make([]byte, HeaderSize)
+	copy(b, Magic)
+	binary.LittleEndian.PutUint32(b[8:], h.version)
+	binary.LittleEndian.PutUint32(b[12:], h.flags)
+	binary.LittleEndian.PutUint64(b[16:], h.metaLen)
+	binary.LittleEndian.PutUint64(b[24:], h.dataLen)
+	binary.LittleEndian.PutUint64(b[32:], h.payloadLen)
+	binary.LittleEndian.PutUint32(b[40:], h.contentCRC)
+	binary.LittleEndian.PutUint32(b[44:], crc32.Checksum(b[:44], castagnoli))
+	return b
+}
+
+// unmarshalHeader parses a header whose magic and version were checked.
+func unmarshalHeader(b []byte) (header, error) {
+	if got, want := binary.LittleEndian.Uint32(b[44:]), crc32.Checksum(b[:44], castagnoli); got != want {
+		return header{}, fmt.Errorf("corrupted header (checksum %08x, want %08x)", got, want)
+	}
+	h := header{
+		version:    binary.LittleEndian.Uint32(b[8:]),
+		flags:      binary.LittleEndian.Uint32(b[12:]),
+		metaLen:    binary.LittleEndian.Uint64(b[16:]),
+		dataLen:    binary.LittleEndian.Uint64(b[24:]),
+		payloadLen: binary.LittleEndian.Uint64(b[32:]),
+		contentCRC: binary.LittleEndian.Uint32(b[40:]),
+	}
+	if h.flags&^knownFlags != 0 {
+		return header{}, fmt.Errorf("unknown header flags %#x", h.flags&^knownFlags)
+	}
+	if h.flags&flagBF16 != 0 && h.flags&flagWeightsOnly == 0 {
+		return header{}, fmt.Errorf("bad header: bfloat16 tensors in a resumable checkpoint")
+	}
+	return h, nil
+}
+
+// meta is the JSON metadata at the start of the zstd stream.
+type meta struct {
+	Config     model.Config   `json:"config"`
+	Tokenizer  tokenizer.Spec `json:"tokenizer"`
+	Train      *trainMeta     `json:"train,omitempty"`
+	Provenance Provenance     `json:"provenance"`
+	Tensors    []tensorEntry  `json:"tensors"`
+}
+
+type trainMeta struct {
+	Step        int             `json:"step"`
+	Epoch       int             `json:"epoch"`
+	Loader      json.RawMessage `json:"loader,omitempty"`
+	RNG         json.RawMessage `json:"rng,omitempty"`
+	Hyper       json.RawMessage `json:"hyper,omitempty"`
+	BestValLoss jsonFloat       `json:"best_val_loss"`
+	AdamW       adamWMeta       `json:"adamw"`
+}
+
+type adamWMeta struct {
+	Beta1       float32 `json:"beta1"`
+	Beta2       float32 `json:"beta2"`
+	Eps         float32 `json:"eps"`
+	WeightDecay float32 `json:"weight_decay"`
+	Step        int     `json:"step"`
+}
+
+// tensorEntry is one row of the tensor table.
+type tensorEntry struct {
+	Name   string `json:"name"`
+	DType  string `json:"dtype"`
+	Shape  []int  `json:"shape"`
+	Offset int64  `json:"offset"` // bytes into the tensor data
+}
+
+// Tensor name prefixes of the AdamW moments.
+const (
+	prefixM = "adamw.m."
+	prefixV = "adamw.v."
+)
+
+// tensorTable returns the table of a file of config c and the data length.
+func tensorTable(c model.Config, resumable, bf16 bool) ([]tensorEntry, int64) {
+	dtype, size := dtypeF32, int64(4)
+	if bf16 {
+		dtype, size = dtypeBF16, 2
+	}
+	layout := model.Layout(c)
+	prefixes := []string{""}
+	if resumable {
+		prefixes = append(prefixes, prefixM, prefixV)
+	}
+	var ts []tensorEntry
+	var off int64
+	for _, p := range prefixes {
+		for _, t := range layout {
+			ts = append(ts, tensorEntry{Name: p + t.Name, DType: dtype, Shape: t.Shape, Offset: off})
+			off += int64(t.Size) * size
+		}
+	}
+	return ts, off
+}
+
+func (t tensorEntry) String() string {
+	return fmt.Sprintf("%s %s %v at %d", t.Name, t.DType, t.Shape, t.Offset)
+}
+
+func sameEntry(a, b tensorEntry) bool {
+	if a.Name != b.Name || a.DType != b.DType || a.Offset != b.Offset || len(a.Shape) != len(b.Shape) {
+		return false
+	}
+	for i := range a.Shape {
+		if a.Shape[i] != b.Shape[i] {
+			return false
+		}
+	}
+	return true
+}
