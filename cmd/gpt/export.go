@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/gptgo/gptgo/checkpoints"
+)
+
+var exportStdout io.Writer = os.Stdout
+
+func init() {
+	commands["export"] = command{
+		summary: "write a smaller weights-only (inference) copy of a checkpoint",
+		run:     runExport,
+	}
+}
+
+func runExport(args []string) error {
+	fs := newFlagSet("export")
+	in := fs.String("checkpoint", "", "checkpoint file, or a run folder (its latest.ckpt)")
+	out := fs.String("out", "", "file to write")
+	bf16 := fs.Bool("bf16", false, "store the weights as bfloat16 (about half the size)")
+	weightsOnly := fs.Bool("weights-only", true, "leave out the training state; false keeps it (re-compress only)")
+	level := fs.Int("level", 0, fmt.Sprintf("zstd level 1 (fastest) to 22 (smallest); 0 means %d", checkpoints.DefaultLevel))
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return errorf("unexpected arguments %q", fs.Args())
+	case *in == "":
+		return errorf("--checkpoint is required (a checkpoint file or a run folder)")
+	case *out == "":
+		return errorf("--out is required")
+	case *bf16 && !*weightsOnly:
+		return errorf("--bf16 needs --weights-only: a resumable checkpoint keeps float32")
+	case *level < 0 || *level > 22:
+		return errorf("--level %d out of range 1..22", *level)
+	}
+	path, err := checkpoints.Resolve(*in)
+	if err != nil {
+		return errorf("%v", err)
+	}
+	ck, err := checkpoints.Load(path)
+	if err != nil {
+		return errorf("%v", err)
+	}
+	if err := checkpoints.Save(*out, ck, checkpoints.SaveOptions{WeightsOnly: *weightsOnly, BF16: *bf16, Level: *level}); err != nil {
+		return errorf("%v", err)
+	}
+	kind := "weights-only float32"
+	switch {
+	case *bf16:
+		kind = "weights-only bfloat16"
+	case ck.Train != nil && !*weightsOnly:
+		kind = "resumable"
+	}
+	fmt.Fprintf(exportStdout, "wrote %s: %s, %d parameters, %s (from %s, %s)\n",
+		*out, kind, len(ck.Params), exportFileMB(*out), path, exportFileMB(path))
+	return nil
+}
+
+// exportFileMB returns the size of a file in MB, or "?" when it cannot be read.
+func exportFileMB(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "?"
+	}
+	return fmt.Sprintf("%.1f MB", float64(fi.Size())/1e6)
+}
