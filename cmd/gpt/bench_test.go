@@ -1,0 +1,58 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestBenchCommand(t *testing.T) {
+	// The baby preset with a GPT-2 vocabulary is the fastest with random
+	// weights; JSON output carries every sample.
+	code, out, stderr := runGen(t, "", "bench", "--preset", "baby", "-p", "16,100", "-n", "8", "--train-batch", "1",
+		"--train-context", "16", "-r", "2", "-o", "json", "--bandwidth=false", "--threads", "1")
+	if code != 0 {
+		t.Fatalf("code %d stderr %q", code, stderr)
+	}
+	var got []benchOutput
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v in %q", err, out)
+	}
+	if len(got) != 1 || got[0].Model != "baby" || got[0].Threads != 1 || len(got[0].Results) != 3 {
+		t.Fatalf("json %+v", got)
+	}
+	for i, want := range []string{"pp16", "tg8", "train B1 T16"} {
+		r := got[0].Results[i]
+		if r.Test != want || len(r.Samples) != 2 || r.Mean <= 0 {
+			t.Fatalf("result %d: %+v, want test %s", i, r, want)
+		}
+	}
+	if !strings.Contains(stderr, "skipping pp100") {
+		t.Fatalf("pp100 beyond the context of 64 not reported: %q", stderr)
+	}
+
+	// A checkpoint, as a table.
+	dir := testCheckpoint(t)
+	code, out, stderr = runGen(t, "", "bench", "--checkpoint", dir, "-p", "8", "-n", "4", "--tests", "pp,tg", "-r", "1", "--peak-gflops", "100")
+	if code != 0 || !strings.Contains(out, "| pp8 ") || !strings.Contains(out, "| tg4 ") || !strings.Contains(out, "MFU") ||
+		!strings.Contains(out, "of bound") || !strings.Contains(out, "memory read bandwidth") {
+		t.Fatalf("table: code %d stdout %q stderr %q", code, out, stderr)
+	}
+}
+
+func TestBenchErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--preset", "huge"}, "unknown preset"},
+		{[]string{"-p", "12,x"}, "-p"},
+		{[]string{"-r", "0"}, "-r"},
+		{[]string{"-o", "csv"}, "-o"},
+		{[]string{"--tests", "pp,foo"}, "unknown test"},
+		{[]string{"--checkpoint", "/nonexistent/x.ckpt"}, "no checkpoint"},
+	} {
+		code, _, stderr := runGen(t, "", append([]string{"bench"}, tc.args...)...)
+		wantFail(t, code, stderr, tc.want)
+	}
+}
