@@ -27,6 +27,8 @@ package kernels
 // partial edge tile only at the true edge of C, so the result is
 // bit-identical for any thread count.
 
+//go:generate go run ./internal/asmgen/cmd/asmgen -o sgemm_amd64.s
+
 import (
 	"sync"
 	"unsafe"
@@ -60,6 +62,7 @@ var (
 const (
 	gemmParallelFlops = 4 << 20
 	gemmMinPieceFlops = 2 << 20
+	gemmMinPackElems  = 1 << 16 // B elements per parallel packing piece
 )
 
 // gemmJob carries one Sgemm call to the pieces run by For. Jobs are pooled
@@ -72,21 +75,25 @@ type gemmJob struct {
 	a, b, c       []float32
 	lda, ldb, ldc int
 	kcBlock       int
-	rowsFn        func(lo, hi int) // piece = tiles [lo, hi) along M
-	colsFn        func(lo, hi int) // piece = tiles [lo, hi) along N
+
+	// The block being worked on in the shared-B mode.
+	bp      []float32 // packed KC x NC block of B, shared by all pieces
+	jc, nc  int
+	pc, kc  int
+	betaCur float32
+
+	colsFn  func(lo, hi int) // piece = tiles [lo, hi) along N, all of M
+	packFn  func(lo, hi int) // piece = B panels [lo, hi) of the block
+	blockFn func(lo, hi int) // piece = tiles [lo, hi) along M, one block
 }
 
 var gemmJobs = sync.Pool{New: func() any {
 	j := &gemmJob{}
-	j.rowsFn = j.rows
 	j.colsFn = j.cols
+	j.packFn = j.packPanels
+	j.blockFn = j.blockRows
 	return j
 }}
-
-func (j *gemmJob) rows(lo, hi int) {
-	mr := j.kern.mr
-	j.run(lo*mr, min(hi*mr, j.m), 0, j.n)
-}
 
 func (j *gemmJob) cols(lo, hi int) {
 	nr := j.kern.nr
@@ -153,13 +160,15 @@ func sgemm(kern *gemmKernel, aT, bT bool, m, n, k int, alpha float32, a []float3
 	flops := 2 * float64(m) * float64(n) * float64(k)
 	tm := (m + kern.mr - 1) / kern.mr
 	tn := (n + kern.nr - 1) / kern.nr
+	threads := Threads()
 	switch {
-	case Threads() == 1 || flops < gemmParallelFlops:
+	case threads == 1 || flops < gemmParallelFlops:
 		j.run(0, m, 0, n)
-	case m >= n:
-		grain := int(gemmMinPieceFlops/(2*float64(kern.mr)*float64(n)*float64(k))) + 1
-		For(tm, grain, j.rowsFn)
+	case tm >= 4*threads:
+		j.runShared()
 	default:
+		// Few rows: split the columns; each piece packs its own copy of
+		// the (small) A.
 		grain := int(gemmMinPieceFlops/(2*float64(kern.nr)*float64(m)*float64(k))) + 1
 		For(tn, grain, j.colsFn)
 	}
@@ -214,19 +223,77 @@ func (j *gemmJob) run(i0, i1, j0, j1 int) {
 			for ic := i0; ic < i1; ic += mcb {
 				mc := min(mcb, i1-ic)
 				packA(buf.a, j.a, j.lda, j.aT, ic, mc, pc, kc, mr)
-				j.macro(buf, ic, mc, jc, nc, kc, beta)
+				j.macro(buf.a, buf.b, buf.tmp, ic, mc, jc, nc, kc, beta)
 			}
 		}
 	}
 }
 
+// runShared computes all of C with the rows split over threads. Each
+// KC x NC block of B is packed once, by all threads together, into a shared
+// buffer; then every thread packs its own rows of A and runs the
+// micro-kernels against it. For returning is the barrier between the two.
+func (j *gemmJob) runShared() {
+	kern := j.kern
+	mr, nr := kern.mr, kern.nr
+	buf := getGemmBuf()
+	defer putGemmBuf(buf)
+	kcb := j.kcBlock
+	ncb := min(kern.nc, roundUp(j.n, nr))
+	buf.b = grow(buf.b, ncb*kcb)
+	j.bp = buf.b
+	tm := (j.m + mr - 1) / mr
+	for jc := 0; jc < j.n; jc += ncb {
+		nc := min(ncb, j.n-jc)
+		for pc := 0; pc < j.k; pc += kcb {
+			kc := min(kcb, j.k-pc)
+			j.jc, j.nc, j.pc, j.kc = jc, nc, pc, kc
+			j.betaCur = 1
+			if pc == 0 {
+				j.betaCur = j.beta
+			}
+			panels := (nc + nr - 1) / nr
+			For(panels, gemmMinPackElems/(nr*kc)+1, j.packFn)
+			grain := int(gemmMinPieceFlops/(2*float64(mr)*float64(nc)*float64(kc))) + 1
+			For(tm, grain, j.blockFn)
+		}
+	}
+	j.bp = nil
+}
+
+// packPanels packs B panels [lo, hi) of the current block into j.bp.
+func (j *gemmJob) packPanels(lo, hi int) {
+	nr := j.kern.nr
+	c0, c1 := lo*nr, min(hi*nr, j.nc)
+	packB(j.bp[lo*nr*j.kc:], j.b, j.ldb, j.bT, j.pc, j.kc, j.jc+c0, c1-c0, nr)
+}
+
+// blockRows multiplies row tiles [lo, hi) of A by the current packed block
+// of B.
+func (j *gemmJob) blockRows(lo, hi int) {
+	kern := j.kern
+	mr, nr := kern.mr, kern.nr
+	i0, i1 := lo*mr, min(hi*mr, j.m)
+	buf := getGemmBuf()
+	defer putGemmBuf(buf)
+	rows := i1 - i0
+	nmc := (rows + kern.mc - 1) / kern.mc
+	mcb := roundUp((rows+nmc-1)/nmc, mr)
+	buf.a = grow(buf.a, mcb*j.kc)
+	buf.tmp = grow(buf.tmp, mr*nr)
+	for ic := i0; ic < i1; ic += mcb {
+		mc := min(mcb, i1-ic)
+		packA(buf.a, j.a, j.lda, j.aT, ic, mc, j.pc, j.kc, mr)
+		j.macro(buf.a, j.bp, buf.tmp, ic, mc, j.jc, j.nc, j.kc, j.betaCur)
+	}
+}
+
 // macro runs the micro-kernel over one packed MC x KC block of A and one
 // packed KC x NC block of B, updating C[ic:ic+mc, jc:jc+nc].
-func (j *gemmJob) macro(buf *gemmBuf, ic, mc, jc, nc, kc int, beta float32) {
+func (j *gemmJob) macro(ap, bp, tmp []float32, ic, mc, jc, nc, kc int, beta float32) {
 	kern := j.kern
 	mr, nr, fn := kern.mr, kern.nr, kern.fn
 	c, ldc, alpha := j.c, j.ldc, j.alpha
-	ap, bp, tmp := buf.a, buf.b, buf.tmp
 	for jr := 0; jr < nc; jr += nr {
 		nrr := min(nr, nc-jr)
 		bpp := &bp[jr*kc]
@@ -260,23 +327,23 @@ func (j *gemmJob) macro(buf *gemmBuf, ic, mc, jc, nc, kc int, beta float32) {
 
 // packA copies rows [ic, ic+mc) and columns [pc, pc+kc) of op(A) into
 // panels of mr rows: panel t holds dst[t*mr*kc + p*mr + i] = op(A)[ic+t*mr+i][pc+p].
-// Rows past mc in the last panel are zero.
+// Rows past mc in the last panel are zero. The source is read along its
+// contiguous runs, which matters when it comes from memory.
 func packA(dst, a []float32, lda int, aT bool, ic, mc, pc, kc, mr int) {
+	if aT {
+		// op(A)[i][p] = a[p*lda + i]: row pc+p of a holds k step p of
+		// every panel.
+		for p := 0; p < kc; p++ {
+			src := a[(pc+p)*lda+ic : (pc+p)*lda+ic+mc]
+			scatterPanels(dst, src, p, kc, mr)
+		}
+		return
+	}
+	// op(A)[i][p] = a[i*lda + p]: each row is a contiguous run.
 	for t := 0; t*mr < mc; t++ {
 		panel := dst[t*mr*kc : (t+1)*mr*kc]
 		r0 := ic + t*mr
 		rows := min(mr, mc-t*mr)
-		if aT {
-			// op(A)[i][p] = a[p*lda + i]: each k step is a contiguous run.
-			for p := 0; p < kc; p++ {
-				d := panel[p*mr : p*mr+mr]
-				s := a[(pc+p)*lda+r0 : (pc+p)*lda+r0+rows]
-				copy(d, s)
-				clear(d[rows:])
-			}
-			continue
-		}
-		// op(A)[i][p] = a[i*lda + p]: each row is a contiguous run.
 		if rows == mr {
 			packRowsInterleaved(panel, a, lda, r0, pc, kc, mr)
 			continue
@@ -300,21 +367,20 @@ func packA(dst, a []float32, lda int, aT bool, ic, mc, pc, kc, mr int) {
 // panels of nr columns: panel t holds dst[t*nr*kc + p*nr + j] = op(B)[pc+p][jc+t*nr+j].
 // Columns past nc in the last panel are zero.
 func packB(dst, b []float32, ldb int, bT bool, pc, kc, jc, nc, nr int) {
+	if !bT {
+		// op(B)[p][j] = b[p*ldb + j]: row pc+p of b holds k step p of
+		// every panel.
+		for p := 0; p < kc; p++ {
+			src := b[(pc+p)*ldb+jc : (pc+p)*ldb+jc+nc]
+			scatterPanels(dst, src, p, kc, nr)
+		}
+		return
+	}
+	// op(B)[p][j] = b[j*ldb + p]: each column of op(B) is a contiguous run.
 	for t := 0; t*nr < nc; t++ {
 		panel := dst[t*nr*kc : (t+1)*nr*kc]
 		c0 := jc + t*nr
 		cols := min(nr, nc-t*nr)
-		if !bT {
-			// op(B)[p][j] = b[p*ldb + j]: each k step is a contiguous run.
-			for p := 0; p < kc; p++ {
-				d := panel[p*nr : p*nr+nr]
-				s := b[(pc+p)*ldb+c0 : (pc+p)*ldb+c0+cols]
-				copy(d, s)
-				clear(d[cols:])
-			}
-			continue
-		}
-		// op(B)[p][j] = b[j*ldb + p]: each column of op(B) is a contiguous run.
 		if cols == nr {
 			packRowsInterleaved(panel, b, ldb, c0, pc, kc, nr)
 			continue
@@ -331,6 +397,41 @@ func packB(dst, b []float32, ldb int, bT bool, pc, kc, jc, nc, nr int) {
 				panel[p*nr+jj] = v
 			}
 		}
+	}
+}
+
+// scatterPanels stores one k step: src[t*w : t*w+w] goes to
+// dst[t*w*kc + p*w:] for every panel t; the last panel is zero-padded.
+func scatterPanels(dst, src []float32, p, kc, w int) {
+	full := len(src) / w
+	off := p * w
+	stride := w * kc
+	switch w {
+	case 32:
+		for t := 0; t < full; t++ {
+			*(*[32]float32)(dst[off:]) = *(*[32]float32)(src[t*32:])
+			off += stride
+		}
+	case 16:
+		for t := 0; t < full; t++ {
+			*(*[16]float32)(dst[off:]) = *(*[16]float32)(src[t*16:])
+			off += stride
+		}
+	case 12:
+		for t := 0; t < full; t++ {
+			*(*[12]float32)(dst[off:]) = *(*[12]float32)(src[t*12:])
+			off += stride
+		}
+	default:
+		for t := 0; t < full; t++ {
+			copy(dst[off:off+w], src[t*w:t*w+w])
+			off += stride
+		}
+	}
+	if rest := len(src) - full*w; rest > 0 {
+		d := dst[off : off+w]
+		copy(d, src[full*w:])
+		clear(d[rest:])
 	}
 }
 

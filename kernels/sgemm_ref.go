@@ -9,28 +9,38 @@ package kernels
 // returns the error scale |alpha|*sum_p |op(A)[i][p]*op(B)[p][j]| + |beta*C[i][j]|
 // for each element (row-major, m x n). With beta == 0, C is not read.
 func refSgemm(aT, bT bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) []float64 {
+	// Copy op(A) (m x k) and op(B)ᵀ (n x k) to float64 rows so that each
+	// element of C is a dot product of two contiguous rows.
+	opA := make([]float64, m*k)
+	opBT := make([]float64, n*k)
+	for i := 0; i < m; i++ {
+		for p := 0; p < k; p++ {
+			if aT {
+				opA[i*k+p] = float64(a[p*lda+i])
+			} else {
+				opA[i*k+p] = float64(a[i*lda+p])
+			}
+		}
+	}
+	for j := 0; j < n; j++ {
+		for p := 0; p < k; p++ {
+			if bT {
+				opBT[j*k+p] = float64(b[j*ldb+p])
+			} else {
+				opBT[j*k+p] = float64(b[p*ldb+j])
+			}
+		}
+	}
 	scale := make([]float64, m*n)
 	for i := 0; i < m; i++ {
+		ar := opA[i*k : i*k+k]
 		for j := 0; j < n; j++ {
+			br := opBT[j*k : j*k+k]
 			var s, abs float64
-			for p := 0; p < k; p++ {
-				var av, bv float32
-				if aT {
-					av = a[p*lda+i]
-				} else {
-					av = a[i*lda+p]
-				}
-				if bT {
-					bv = b[j*ldb+p]
-				} else {
-					bv = b[p*ldb+j]
-				}
-				t := float64(av) * float64(bv)
+			for p, av := range ar {
+				t := av * br[p]
 				s += t
-				if t < 0 {
-					t = -t
-				}
-				abs += t
+				abs += absf(t)
 			}
 			r := float64(alpha) * s
 			abs *= absf(float64(alpha))

@@ -1,7 +1,6 @@
 package kernels
 
 import (
-	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -16,23 +15,16 @@ import (
 	"github.com/gptgo/gptgo/kernels/internal/asmgen"
 )
 
-var updateAsm = flag.Bool("update", false, "rewrite sgemm_amd64.s from internal/asmgen")
-
 // TestAsmUpToDate checks that the committed assembly is what the generator
 // writes today.
 func TestAsmUpToDate(t *testing.T) {
 	want := asmgen.Generate()
-	if *updateAsm {
-		if err := os.WriteFile("sgemm_amd64.s", []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	got, err := os.ReadFile("sgemm_amd64.s")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(got) != want {
-		t.Fatal("sgemm_amd64.s is stale: run go test ./kernels -run TestAsmUpToDate -update")
+		t.Fatal("sgemm_amd64.s is stale: run go generate ./kernels")
 	}
 }
 

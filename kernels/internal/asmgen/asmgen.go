@@ -6,7 +6,7 @@
 // kernels package has a test that regenerates the file and fails if the
 // committed copy differs; regenerate with
 //
-//	go test ./kernels -run TestAsmUpToDate -update
+//	go generate ./kernels
 package asmgen
 
 import (
@@ -40,6 +40,10 @@ type GemmKernel struct {
 var Kernels = []GemmKernel{
 	{ISA: "AVX512", MR: 12, NVec: 2, Unroll: 4},
 	{ISA: "AVX2", MR: 6, NVec: 2, Unroll: 4},
+	{ISA: "AVX512", MR: 14, NVec: 2, Unroll: 4},
+	{ISA: "AVX512", MR: 8, NVec: 3, Unroll: 4},
+	{ISA: "AVX512", MR: 6, NVec: 4, Unroll: 4},
+	{ISA: "AVX512", MR: 4, NVec: 6, Unroll: 4},
 }
 
 func isaOf(name string) vecISA {
@@ -105,6 +109,17 @@ func (g GemmKernel) emit(w *writer) {
 	w.i("MOVQ c+24(FP), DX")
 	w.i("MOVQ ldc+32(FP), BX")
 	w.i("SHLQ $2, BX")
+	// Prefetch the C tile so that its cache misses overlap the k loop.
+	w.i("MOVQ DX, R12")
+	for row := 0; row < mr; row++ {
+		for off := 0; off < nr*4; off += 64 {
+			w.i("PREFETCHT0 %d(R12)", off)
+		}
+		w.i("PREFETCHT0 %d(R12)", nr*4-1) // the row may straddle one more line
+		if row < mr-1 {
+			w.i("ADDQ BX, R12")
+		}
+	}
 	for n := 0; n < nacc; n++ {
 		if isa.reg == "Z" {
 			w.i("VPXORD %s, %s, %s", r(n), r(n), r(n))
