@@ -45,11 +45,12 @@ type BenchResult struct {
 	Stddev        float64   `json:"stddev_tps"` // sample standard deviation
 	Median        float64   `json:"median_tps"`
 	FlopsPerToken float64   `json:"flops_per_token"`
-	GFLOPS        float64   `json:"gflops"`            // Mean * FlopsPerToken / 1e9
-	BytesPerToken float64   `json:"bytes_per_token"`   // tg: weights and KV cache read per token
-	GBPerSec      float64   `json:"gb_per_s"`          // tg: Mean * BytesPerToken / 1e9
-	MFU           float64   `json:"mfu,omitempty"`     // GFLOPS / peak, given a peak
-	BWFrac        float64   `json:"bw_frac,omitempty"` // tg: GBPerSec / measured bandwidth, given one
+	GFLOPS        float64   `json:"gflops"`             // Mean * FlopsPerToken / 1e9
+	BytesPerToken float64   `json:"bytes_per_token"`    // tg: weights and KV cache read per token
+	GBPerSec      float64   `json:"gb_per_s"`           // tg: Mean * BytesPerToken / 1e9
+	MFU           float64   `json:"mfu,omitempty"`      // GFLOPS / peak, given a peak
+	ReadGBs       float64   `json:"read_gbs,omitempty"` // tg: measured read bandwidth, given one
+	BWFrac        float64   `json:"bw_frac,omitempty"`  // tg: GBPerSec / ReadGBs
 }
 
 // RunBench runs test on m reps times after one untimed warm-up and returns
@@ -148,6 +149,7 @@ func (r *BenchResult) SetPeak(peakGFLOPS, bandwidthGBs float64) {
 		r.MFU = r.GFLOPS / peakGFLOPS
 	}
 	if bandwidthGBs > 0 && r.BytesPerToken > 0 {
+		r.ReadGBs = bandwidthGBs
 		r.BWFrac = r.GBPerSec / bandwidthGBs
 	}
 }

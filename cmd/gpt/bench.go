@@ -39,13 +39,12 @@ type benchModel struct {
 
 // benchOutput is one model's results in -o json.
 type benchOutput struct {
-	Model        string              `json:"model"`
-	Params       int                 `json:"params"`
-	Config       model.Config        `json:"config"`
-	Threads      int                 `json:"threads"`
-	Reps         int                 `json:"reps"`
-	BandwidthGBs float64             `json:"read_bandwidth_gbs,omitempty"`
-	Results      []infer.BenchResult `json:"results"`
+	Model   string              `json:"model"`
+	Params  int                 `json:"params"`
+	Config  model.Config        `json:"config"`
+	Threads int                 `json:"threads"`
+	Reps    int                 `json:"reps"`
+	Results []infer.BenchResult `json:"results"`
 }
 
 func runBench(args []string) error {
@@ -61,7 +60,7 @@ func runBench(args []string) error {
 	threads := fs.Int("threads", runtime.NumCPU(), "threads")
 	peak := fs.Float64("peak-gflops", 0, "peak GFLOP/s of the machine, to report MFU (0: no MFU)")
 	tests := fs.String("tests", "pp,tg,train", "tests to run: any of pp, tg, train")
-	bw := fs.Bool("bandwidth", true, "measure memory read bandwidth and report tg against its bound")
+	bw := fs.Bool("bandwidth", true, "measure memory read bandwidth before each tg test and report tg against its bound")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -124,22 +123,16 @@ func runBench(args []string) error {
 		}
 	}
 
-	var bandwidth float64
-	if *bw && want[infer.TestTG] && len(tgSizes) > 0 {
-		bandwidth = infer.ReadBandwidth(bandwidthBytes, *threads, 5)
-	}
+	measureBW := *bw && want[infer.TestTG] && len(tgSizes) > 0
 	var outputs []benchOutput
 	var cols []benchCol // the table's columns
 	if *outFmt == "table" {
-		if bandwidth > 0 {
-			fmt.Fprintf(benchStdout, "memory read bandwidth: %.1f GB/s (%d threads, %d MiB)\n\n", bandwidth, *threads, bandwidthBytes>>20)
-		}
 		cols = []benchCol{{"model", -max(5, longestName(models))}, {"params", 7}, {"threads", 7}, {"test", -13}, {"t/s", 16}, {"GFLOP/s", 8}}
 		if *peak > 0 {
 			cols = append(cols, benchCol{"MFU", 6})
 		}
-		if bandwidth > 0 {
-			cols = append(cols, benchCol{"tg GB/s", 7}, benchCol{"of bound", 8})
+		if measureBW {
+			cols = append(cols, benchCol{"GB/s", 6}, benchCol{"read GB/s", 9}, benchCol{"of bound", 8})
 		}
 		printRow(cols, nil)
 	}
@@ -167,11 +160,15 @@ func runBench(args []string) error {
 		if err != nil {
 			return errorf("%s: %v", bm.name, err)
 		}
-		out := benchOutput{Model: bm.name, Params: model.NumParams(c), Config: c, Threads: *threads, Reps: *reps, BandwidthGBs: bandwidth}
+		out := benchOutput{Model: bm.name, Params: model.NumParams(c), Config: c, Threads: *threads, Reps: *reps}
 		for _, test := range list {
 			if (test.Kind == infer.TestPP && test.N > c.Context) || (test.Kind == infer.TestTG && test.N+infer.BenchPromptTokens > c.Context) {
 				fmt.Fprintf(benchStderr, "gpt bench: %s: skipping %s (the context is %d)\n", bm.name, test, c.Context)
 				continue
+			}
+			var bandwidth float64 // measured right before the test: it drifts
+			if measureBW && test.Kind == infer.TestTG {
+				bandwidth = infer.ReadBandwidth(bandwidthBytes, *threads, 5)
 			}
 			r, err := infer.RunBench(m, test, *reps, 1)
 			if err != nil {
@@ -185,11 +182,11 @@ func runBench(args []string) error {
 				if *peak > 0 {
 					row = append(row, fmt.Sprintf("%.1f%%", 100*r.MFU))
 				}
-				if bandwidth > 0 {
+				if measureBW {
 					if r.BWFrac > 0 {
-						row = append(row, fmt.Sprintf("%.1f", r.GBPerSec), fmt.Sprintf("%.0f%%", 100*r.BWFrac))
+						row = append(row, fmt.Sprintf("%.1f", r.GBPerSec), fmt.Sprintf("%.1f", r.ReadGBs), fmt.Sprintf("%.0f%%", 100*r.BWFrac))
 					} else {
-						row = append(row, "", "")
+						row = append(row, "", "", "")
 					}
 				}
 				printRow(cols, row)

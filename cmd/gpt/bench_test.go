@@ -35,7 +35,7 @@ func TestBenchCommand(t *testing.T) {
 	dir := testCheckpoint(t)
 	code, out, stderr = runGen(t, "", "bench", "--checkpoint", dir, "-p", "8", "-n", "4", "--tests", "pp,tg", "-r", "1", "--peak-gflops", "100")
 	if code != 0 || !strings.Contains(out, "| pp8 ") || !strings.Contains(out, "| tg4 ") || !strings.Contains(out, "MFU") ||
-		!strings.Contains(out, "of bound") || !strings.Contains(out, "memory read bandwidth") {
+		!strings.Contains(out, "of bound") || !strings.Contains(out, "read GB/s") {
 		t.Fatalf("table: code %d stdout %q stderr %q", code, out, stderr)
 	}
 }
