@@ -83,3 +83,23 @@ func BenchmarkGenerateGPT2(b *testing.B) {
 	b.ReportMetric(r.GBPerSec, "GB/s-tg")
 	b.ReportMetric(100*r.BWFrac, "%bound")
 }
+
+func TestReadWords(t *testing.T) {
+	for _, n := range []int{0, 3, 4, 2048, 2048*4 + 5} {
+		w := make([]uint64, n)
+		for i := range w {
+			w[i] = 1
+		}
+		// Every word is read; only the last word of each copy is summed,
+		// so check the tail words through a marker.
+		if n > 0 {
+			w[n-1] = 1 << 40
+		}
+		if s := readWords(w); n > 0 && s < 1<<40 {
+			t.Fatalf("n=%d: the last word was not read (sum %d)", n, s)
+		}
+	}
+	if gbs := ReadBandwidth(1<<20, 2, 2); gbs <= 0 {
+		t.Fatalf("bandwidth %g", gbs)
+	}
+}
