@@ -44,6 +44,26 @@ type gemmKernel struct {
 	// fn computes C[i*ldc+j] = alpha*sum_p a[p*mr+i]*b[p*nr+j] + beta*C[i*ldc+j]
 	// for i < mr, j < nr, p < k; with beta == 0, C is not read.
 	fn func(k int, a, b, c *float32, ldc int, alpha, beta float32)
+	// speed is the kernel's relative speed, used to choose between it and
+	// alt, another kernel for the same CPU, by the work each would do once
+	// M and N are rounded up to whole tiles. The choice depends only on
+	// the shape, never on the thread count.
+	speed float64
+	alt   *gemmKernel
+}
+
+// pick returns the kernel to use for an m x n output.
+func (k *gemmKernel) pick(m, n int) *gemmKernel {
+	if k.alt == nil {
+		return k
+	}
+	cost := func(k *gemmKernel) float64 {
+		return float64(roundUp(m, k.mr)) * float64(roundUp(n, k.nr)) / k.speed
+	}
+	if cost(k.alt) < cost(k) {
+		return k.alt
+	}
+	return k
 }
 
 // gemmKernels lists the kernels this CPU can run, slowest first; curGemm
@@ -51,7 +71,7 @@ type gemmKernel struct {
 var (
 	gemmGo = &gemmKernel{
 		name: "go", mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024,
-		fn: sgemmKernelGo4x4,
+		fn: sgemmKernelGo4x4, speed: 1,
 	}
 	gemmKernels = []*gemmKernel{gemmGo}
 	curGemm     = gemmGo
@@ -140,6 +160,14 @@ func grow(s []float32, n int) []float32 {
 
 func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
+// balancedBlock splits n into the fewest blocks of at most max (rounded up
+// to a multiple of unit) and returns a block size that makes them about
+// equal, a multiple of unit.
+func balancedBlock(n, max, unit int) int {
+	nb := (n + max - 1) / max
+	return roundUp((n+nb-1)/nb, unit)
+}
+
 // sgemm computes C = alpha*op(A)*op(B) + beta*C with kernel kern. The
 // arguments have been checked; m, n > 0.
 func sgemm(kern *gemmKernel, aT, bT bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
@@ -147,6 +175,7 @@ func sgemm(kern *gemmKernel, aT, bT bool, m, n, k int, alpha float32, a []float3
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
+	kern = kern.pick(m, n)
 	j := gemmJobs.Get().(*gemmJob)
 	j.kern = kern
 	j.aT, j.bT = aT, bT
@@ -203,10 +232,8 @@ func (j *gemmJob) run(i0, i1, j0, j1 int) {
 	kcb := j.kcBlock
 	// Balanced MC blocks over this piece's rows (any split is fine here:
 	// MC does not change the order of any sum).
-	rows := i1 - i0
-	nmc := (rows + kern.mc - 1) / kern.mc
-	mcb := roundUp((rows+nmc-1)/nmc, mr)
-	ncb := min(kern.nc, roundUp(j1-j0, nr))
+	mcb := balancedBlock(i1-i0, kern.mc, mr)
+	ncb := balancedBlock(j1-j0, kern.nc, nr)
 	buf.a = grow(buf.a, mcb*kcb)
 	buf.b = grow(buf.b, ncb*kcb)
 	buf.tmp = grow(buf.tmp, mr*nr)
@@ -239,7 +266,7 @@ func (j *gemmJob) runShared() {
 	buf := getGemmBuf()
 	defer putGemmBuf(buf)
 	kcb := j.kcBlock
-	ncb := min(kern.nc, roundUp(j.n, nr))
+	ncb := balancedBlock(j.n, kern.nc, nr)
 	buf.b = grow(buf.b, ncb*kcb)
 	j.bp = buf.b
 	tm := (j.m + mr - 1) / mr
@@ -276,9 +303,7 @@ func (j *gemmJob) blockRows(lo, hi int) {
 	i0, i1 := lo*mr, min(hi*mr, j.m)
 	buf := getGemmBuf()
 	defer putGemmBuf(buf)
-	rows := i1 - i0
-	nmc := (rows + kern.mc - 1) / kern.mc
-	mcb := roundUp((rows+nmc-1)/nmc, mr)
+	mcb := balancedBlock(i1-i0, kern.mc, mr)
 	buf.a = grow(buf.a, mcb*j.kc)
 	buf.tmp = grow(buf.tmp, mr*nr)
 	for ic := i0; ic < i1; ic += mcb {

@@ -31,7 +31,9 @@ func TestAsmUpToDate(t *testing.T) {
 // useGemm makes Sgemm use kernel k until the test ends.
 func useGemm(t testing.TB, k *gemmKernel) {
 	old := curGemm
-	curGemm = k
+	only := *k
+	only.alt = nil // test this kernel on every shape
+	curGemm = &only
 	t.Cleanup(func() { curGemm = old })
 }
 
@@ -161,10 +163,16 @@ func TestSgemmKernels(t *testing.T) {
 
 // TestSgemmLarge covers several cache blocks and the parallel paths.
 func TestSgemmLarge(t *testing.T) {
-	sizes := [][3]int{{129, 257, 300}, {300, 70, 513}, {40, 700, 260}, {200, 33, 1030}}
-	for _, kern := range gemmKernels {
-		t.Run(kern.name, func(t *testing.T) {
-			useGemm(t, kern)
+	sizes := [][3]int{{129, 257, 300}, {300, 70, 513}, {40, 700, 260}, {200, 33, 1030}, {96, 256, 100}, {96, 288, 100}}
+	for _, kern := range append([]*gemmKernel{nil}, gemmKernels...) {
+		name := "default"
+		if kern != nil {
+			name = kern.name
+		}
+		t.Run(name, func(t *testing.T) {
+			if kern != nil {
+				useGemm(t, kern)
+			}
 			r := rand.New(rand.NewPCG(3, 4))
 			for _, sz := range sizes {
 				for tr := 0; tr < 4; tr++ {

@@ -33,17 +33,18 @@ type GemmKernel struct {
 	MR     int    // rows of the C tile
 	NVec   int    // vector registers per C row; NR = NVec * lanes
 	Unroll int    // k steps per main-loop iteration
+	// PrefetchC: 0 none, 1 the whole C tile before the k loop, 2 one row
+	// of C per main-loop iteration.
+	PrefetchC int
+	Suffix    string // distinguishes variants of the same shape
 }
 
 // Kernels lists the micro-kernels that are generated. Package kernels
 // declares a Go stub for each.
 var Kernels = []GemmKernel{
-	{ISA: "AVX512", MR: 12, NVec: 2, Unroll: 4},
-	{ISA: "AVX2", MR: 6, NVec: 2, Unroll: 4},
-	{ISA: "AVX512", MR: 14, NVec: 2, Unroll: 4},
-	{ISA: "AVX512", MR: 8, NVec: 3, Unroll: 4},
-	{ISA: "AVX512", MR: 6, NVec: 4, Unroll: 4},
-	{ISA: "AVX512", MR: 4, NVec: 6, Unroll: 4},
+	{ISA: "AVX512", MR: 8, NVec: 3, Unroll: 4, PrefetchC: 2},
+	{ISA: "AVX512", MR: 12, NVec: 2, Unroll: 4, PrefetchC: 2},
+	{ISA: "AVX2", MR: 6, NVec: 2, Unroll: 4, PrefetchC: 2},
 }
 
 func isaOf(name string) vecISA {
@@ -61,7 +62,7 @@ func (g GemmKernel) NR() int { return g.NVec * isaOf(g.ISA).lanes }
 
 // Name is the Go symbol of the kernel.
 func (g GemmKernel) Name() string {
-	return fmt.Sprintf("sgemmKernel%s_%dx%d", g.ISA, g.MR, g.NR())
+	return fmt.Sprintf("sgemmKernel%s_%dx%d%s", g.ISA, g.MR, g.NR(), g.Suffix)
 }
 
 type writer struct{ strings.Builder }
@@ -109,15 +110,20 @@ func (g GemmKernel) emit(w *writer) {
 	w.i("MOVQ c+24(FP), DX")
 	w.i("MOVQ ldc+32(FP), BX")
 	w.i("SHLQ $2, BX")
-	// Prefetch the C tile so that its cache misses overlap the k loop.
-	w.i("MOVQ DX, R12")
-	for row := 0; row < mr; row++ {
+	prefetchRow := func() {
 		for off := 0; off < nr*4; off += 64 {
 			w.i("PREFETCHT0 %d(R12)", off)
 		}
 		w.i("PREFETCHT0 %d(R12)", nr*4-1) // the row may straddle one more line
-		if row < mr-1 {
-			w.i("ADDQ BX, R12")
+	}
+	w.i("MOVQ DX, R12")
+	if g.PrefetchC == 1 {
+		// Prefetch the C tile so that its cache misses overlap the k loop.
+		for row := 0; row < mr; row++ {
+			prefetchRow()
+			if row < mr-1 {
+				w.i("ADDQ BX, R12")
+			}
 		}
 	}
 	for n := 0; n < nacc; n++ {
@@ -145,6 +151,12 @@ func (g GemmKernel) emit(w *writer) {
 	w.f("%sloop:", p)
 	for u := 0; u < U; u++ {
 		step(u)
+		if u == 0 && g.PrefetchC == 2 {
+			// One row of C per iteration; past the tile this walks into
+			// the rows of the next tile down, which is computed next.
+			prefetchRow()
+			w.i("ADDQ BX, R12")
+		}
 	}
 	w.i("ADDQ $%d, SI", U*mr*4)
 	w.i("ADDQ $%d, DI", U*nr*4)
