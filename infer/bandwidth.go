@@ -7,14 +7,32 @@ import (
 
 // ReadBandwidth measures how fast threads goroutines can read a buffer of
 // the given size from memory, in GB/s (1e9 bytes): the best of reps
-// passes (as STREAM reports), each reading every byte once. The buffer is
-// written first, so page faults are not counted. Use a buffer much larger
-// than the last-level cache (256 MiB) to measure DRAM.
+// passes (as STREAM reports), each reading every byte once. Use a buffer
+// much larger than the last-level cache (256 MiB) to measure DRAM.
 func ReadBandwidth(bytes, threads, reps int) float64 {
-	words := make([]uint64, bytes/8)
+	return NewReadMeter(bytes).Measure(threads, reps)
+}
+
+// ReadMeter measures read bandwidth over a buffer allocated once, so
+// measurements can be interleaved with other work cheaply.
+type ReadMeter struct {
+	words []uint64
+}
+
+// NewReadMeter allocates and writes a buffer of the given size (so page
+// faults are not counted later).
+func NewReadMeter(bytes int) *ReadMeter {
+	words := make([]uint64, max(bytes/8, 1))
 	for i := range words {
 		words[i] = uint64(i)
 	}
+	return &ReadMeter{words: words}
+}
+
+// Measure returns the best of reps passes over the buffer by threads
+// goroutines, in GB/s.
+func (r *ReadMeter) Measure(threads, reps int) float64 {
+	words := r.words
 	threads = max(threads, 1)
 	var sink uint64
 	var mu sync.Mutex

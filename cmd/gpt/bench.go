@@ -123,7 +123,11 @@ func runBench(args []string) error {
 		}
 	}
 
-	measureBW := *bw && want[infer.TestTG] && len(tgSizes) > 0
+	var meter *infer.ReadMeter
+	if *bw && want[infer.TestTG] && len(tgSizes) > 0 {
+		meter = infer.NewReadMeter(bandwidthBytes)
+	}
+	measureBW := meter != nil
 	var outputs []benchOutput
 	var cols []benchCol // the table's columns
 	if *outFmt == "table" {
@@ -166,13 +170,18 @@ func runBench(args []string) error {
 				fmt.Fprintf(benchStderr, "gpt bench: %s: skipping %s (the context is %d)\n", bm.name, test, c.Context)
 				continue
 			}
-			var bandwidth float64 // measured right before the test: it drifts
+			// The bandwidth drifts with the machine's other load: measure
+			// it right before and after the test and take the best.
+			var bandwidth float64
 			if measureBW && test.Kind == infer.TestTG {
-				bandwidth = infer.ReadBandwidth(bandwidthBytes, *threads, 5)
+				bandwidth = meter.Measure(*threads, 5)
 			}
 			r, err := infer.RunBench(m, test, *reps, 1)
 			if err != nil {
 				return errorf("%s %s: %v", bm.name, test, err)
+			}
+			if bandwidth > 0 {
+				bandwidth = max(bandwidth, meter.Measure(*threads, 5))
 			}
 			r.SetPeak(*peak, bandwidth)
 			out.Results = append(out.Results, r)
