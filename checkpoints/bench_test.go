@@ -100,10 +100,10 @@ func BenchmarkLoad(b *testing.B) {
 	dir := b.TempDir()
 	for _, v := range benchVariants {
 		path := filepath.Join(dir, v.name+".ckpt")
-		if err := Save(path, ck, v.opt); err != nil {
-			b.Fatal(err)
-		}
 		b.Run(v.name, func(b *testing.B) {
+			if err := Save(path, ck, v.opt); err != nil {
+				b.Fatal(err)
+			}
 			for b.Loop() {
 				if _, err := Load(path); err != nil {
 					b.Fatal(err)
