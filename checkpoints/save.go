@@ -39,7 +39,8 @@ var testHookMeta func(*meta)
 
 // Save writes ck to path atomically: to a temp file in the same folder,
 // which is synced and renamed over path; the folder is then synced. On
-// failure path is untouched and the temp file removed.
+// failure path is untouched and the temp file removed. A checkpoint with a
+// nil Train is written weights-only whatever opt says.
 func Save(path string, ck *Checkpoint, opt SaveOptions) error {
 	if err := save(path, ck, opt); err != nil {
 		return fmt.Errorf("saving checkpoint %s: %v", path, err)
