@@ -425,32 +425,30 @@ func packB(dst, b []float32, ldb int, bT bool, pc, kc, jc, nc, nr int) {
 	}
 }
 
+// scatterAsm returns an assembly routine that copies n runs of w floats
+// from src to dst, one every stride floats, or nil; see sgemm_amd64.go.
+var scatterAsm = func(w int) func(n int, src, dst *float32, stride int) { return nil }
+
+// interleaveAsm returns an assembly routine that sets
+// dst[p*w+i] = src[i*ld+p] for i < w, p < kc (kc a multiple of 8), or nil.
+var interleaveAsm = func(w int) func(kc int, src *float32, ld int, dst *float32) { return nil }
+
 // scatterPanels stores one k step: src[t*w : t*w+w] goes to
 // dst[t*w*kc + p*w:] for every panel t; the last panel is zero-padded.
 func scatterPanels(dst, src []float32, p, kc, w int) {
 	full := len(src) / w
 	off := p * w
 	stride := w * kc
-	switch w {
-	case 32:
-		for t := 0; t < full; t++ {
-			*(*[32]float32)(dst[off:]) = *(*[32]float32)(src[t*32:])
-			off += stride
-		}
-	case 16:
-		for t := 0; t < full; t++ {
-			*(*[16]float32)(dst[off:]) = *(*[16]float32)(src[t*16:])
-			off += stride
-		}
-	case 12:
-		for t := 0; t < full; t++ {
-			*(*[12]float32)(dst[off:]) = *(*[12]float32)(src[t*12:])
-			off += stride
-		}
-	default:
-		for t := 0; t < full; t++ {
-			copy(dst[off:off+w], src[t*w:t*w+w])
-			off += stride
+	if full > 0 {
+		if fn := scatterAsm(w); fn != nil {
+			_ = dst[(full-1)*stride+off+w-1] // bounds check for the assembly
+			fn(full, &src[0], &dst[off], stride)
+			off += full * stride
+		} else {
+			for t := 0; t < full; t++ {
+				copy(dst[off:off+w], src[t*w:t*w+w])
+				off += stride
+			}
 		}
 	}
 	if rest := len(src) - full*w; rest > 0 {
@@ -466,6 +464,20 @@ func scatterPanels(dst, src []float32, p, kc, w int) {
 // destination group.
 func packRowsInterleaved(dst, src []float32, ld, r0, c0, kc, w int) {
 	dst = dst[:w*kc]
+	if fn := interleaveAsm(w); fn != nil {
+		kc8 := kc &^ 7
+		if kc8 > 0 {
+			_ = src[(r0+w-1)*ld+c0+kc-1] // bounds check for the assembly
+			fn(kc8, &src[r0*ld+c0], ld, &dst[0])
+		}
+		for p := kc8; p < kc; p++ {
+			d := dst[p*w : p*w+w]
+			for i := range d {
+				d[i] = src[(r0+i)*ld+c0+p]
+			}
+		}
+		return
+	}
 	i := 0
 	for ; i+4 <= w; i += 4 {
 		s0 := src[(r0+i)*ld+c0 : (r0+i)*ld+c0+kc]
@@ -492,40 +504,36 @@ func packRowsInterleaved(dst, src []float32, ld, r0, c0, kc, w int) {
 //
 //	C[i*ldc+j] = alpha * sum_p a[p*4+i] * b[p*4+j] + beta * C[i*ldc+j]
 //
-// for i, j < 4, p < k, with the 16 sums held in local variables. With beta
-// == 0, C is not read.
+// for i, j < 4, p < k. It makes two passes over the panels, each keeping a
+// 2x4 block of sums in local variables: few enough to stay in the 16
+// floating-point registers of amd64. With beta == 0, C is not read.
 func sgemmKernelGo4x4(k int, a, b, c *float32, ldc int, alpha, beta float32) {
 	as := unsafe.Slice(a, 4*k)
 	bs := unsafe.Slice(b, 4*k)
-	var c00, c01, c02, c03, c10, c11, c12, c13 float32
-	var c20, c21, c22, c23, c30, c31, c32, c33 float32
-	for p := 0; p < k; p++ {
-		ap := as[4*p : 4*p+4 : 4*p+4]
-		bp := bs[4*p : 4*p+4 : 4*p+4]
-		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
-		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
-		c00 += a0 * b0
-		c01 += a0 * b1
-		c02 += a0 * b2
-		c03 += a0 * b3
-		c10 += a1 * b0
-		c11 += a1 * b1
-		c12 += a1 * b2
-		c13 += a1 * b3
-		c20 += a2 * b0
-		c21 += a2 * b1
-		c22 += a2 * b2
-		c23 += a2 * b3
-		c30 += a3 * b0
-		c31 += a3 * b1
-		c32 += a3 * b2
-		c33 += a3 * b3
-	}
 	cs := unsafe.Slice(c, 3*ldc+4)
-	storeRow4(cs[0:4:4], c00, c01, c02, c03, alpha, beta)
-	storeRow4(cs[ldc:ldc+4:ldc+4], c10, c11, c12, c13, alpha, beta)
-	storeRow4(cs[2*ldc:2*ldc+4:2*ldc+4], c20, c21, c22, c23, alpha, beta)
-	storeRow4(cs[3*ldc:3*ldc+4:3*ldc+4], c30, c31, c32, c33, alpha, beta)
+	for half := 0; half < 2; half++ {
+		var c00, c01, c02, c03, c10, c11, c12, c13 float32
+		ap, bp := as[2*half:], bs
+		for len(ap) >= 2 && len(bp) >= 4 {
+			a0, a1 := ap[0], ap[1]
+			b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+			c00 += a0 * b0
+			c01 += a0 * b1
+			c02 += a0 * b2
+			c03 += a0 * b3
+			c10 += a1 * b0
+			c11 += a1 * b1
+			c12 += a1 * b2
+			c13 += a1 * b3
+			if len(ap) < 4 {
+				break
+			}
+			ap, bp = ap[4:], bp[4:]
+		}
+		r := 2 * half * ldc
+		storeRow4(cs[r:r+4:r+4], c00, c01, c02, c03, alpha, beta)
+		storeRow4(cs[r+ldc:r+ldc+4:r+ldc+4], c10, c11, c12, c13, alpha, beta)
+	}
 }
 
 func storeRow4(c []float32, s0, s1, s2, s3, alpha, beta float32) {

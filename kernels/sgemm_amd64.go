@@ -39,6 +39,39 @@ func sgemvTAVX2_4(n int, a *float32, lda int, x *float32, y *float32)
 //go:noescape
 func sgemvTAVX2_1(n int, a *float32, lda int, x *float32, y *float32)
 
+//go:noescape
+func packScatter6(n int, src, dst *float32, stride int)
+
+//go:noescape
+func packScatter8(n int, src, dst *float32, stride int)
+
+//go:noescape
+func packScatter12(n int, src, dst *float32, stride int)
+
+//go:noescape
+func packScatter16(n int, src, dst *float32, stride int)
+
+//go:noescape
+func packScatter32(n int, src, dst *float32, stride int)
+
+//go:noescape
+func packScatter48(n int, src, dst *float32, stride int)
+
+//go:noescape
+func packInterleave8(kc int, src *float32, ld int, dst *float32)
+
+//go:noescape
+func packInterleave12(kc int, src *float32, ld int, dst *float32)
+
+//go:noescape
+func packInterleave16(kc int, src *float32, ld int, dst *float32)
+
+//go:noescape
+func packInterleave32(kc int, src *float32, ld int, dst *float32)
+
+//go:noescape
+func packInterleave48(kc int, src *float32, ld int, dst *float32)
+
 var (
 	// The 8x48 kernel is the fastest; the 12x32 one wastes less work when
 	// N is far from a multiple of 48 (N = 256, say).
@@ -67,6 +100,42 @@ var (
 )
 
 func init() {
+	if cpu.X86.HasAVX {
+		scatterAsm = func(w int) func(n int, src, dst *float32, stride int) {
+			switch w {
+			case 6:
+				return packScatter6
+			case 8:
+				return packScatter8
+			case 12:
+				return packScatter12
+			case 16:
+				return packScatter16
+			case 32:
+				return packScatter32
+			case 48:
+				return packScatter48
+			}
+			return nil
+		}
+	}
+	if cpu.X86.HasAVX {
+		interleaveAsm = func(w int) func(kc int, src *float32, ld int, dst *float32) {
+			switch w {
+			case 8:
+				return packInterleave8
+			case 12:
+				return packInterleave12
+			case 16:
+				return packInterleave16
+			case 32:
+				return packInterleave32
+			case 48:
+				return packInterleave48
+			}
+			return nil
+		}
+	}
 	hasAVX2 := cpu.X86.HasAVX2 && cpu.X86.HasFMA
 	hasAVX512 := hasAVX2 && cpu.X86.HasAVX512F
 	if hasAVX2 {

@@ -375,6 +375,175 @@ func (g GemvKernel) emit(w *writer) {
 	w.f("")
 }
 
+// ScatterWidths lists the panel widths that get an assembly packing
+// routine: the MR and NR of every kernel.
+var ScatterWidths = []int{6, 8, 12, 16, 32, 48}
+
+// emitScatter writes packScatter<w>, which copies n consecutive runs of w
+// floats from src into dst, one run every stride floats. It packs one k
+// step of every panel: the panels of a packed block are stride floats apart.
+// Only AVX (VEX) moves are used.
+func emitScatter(w *writer, width int) {
+	name := fmt.Sprintf("packScatter%d", width)
+	w.f("// %s copies n runs of %d floats: src[t*%d : t*%d+%d] to dst[t*stride:],", name, width, width, width, width)
+	w.f("// for t < n. Needs AVX.")
+	w.f("//")
+	w.f("// func %s(n int, src, dst *float32, stride int)", name)
+	w.f("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	w.i("MOVQ n+0(FP), CX")
+	w.i("MOVQ src+8(FP), SI")
+	w.i("MOVQ dst+16(FP), DI")
+	w.i("MOVQ stride+24(FP), BX")
+	w.i("SHLQ $2, BX")
+	w.i("TESTQ CX, CX")
+	w.i("JZ %s_done", name)
+	w.f("%s_loop:", name)
+	type mv struct {
+		load, store string
+		size        int
+	}
+	var moves []mv
+	off, reg := 0, 0
+	for rest := width * 4; rest > 0; {
+		switch {
+		case rest >= 32:
+			r := fmt.Sprintf("Y%d", reg)
+			moves = append(moves, mv{fmt.Sprintf("VMOVUPS %d(SI), %s", off, r), fmt.Sprintf("VMOVUPS %s, %d(DI)", r, off), 32})
+		case rest >= 16:
+			r := fmt.Sprintf("X%d", reg)
+			moves = append(moves, mv{fmt.Sprintf("VMOVUPS %d(SI), %s", off, r), fmt.Sprintf("VMOVUPS %s, %d(DI)", r, off), 16})
+		case rest >= 8:
+			moves = append(moves, mv{fmt.Sprintf("MOVQ %d(SI), AX", off), fmt.Sprintf("MOVQ AX, %d(DI)", off), 8})
+		default:
+			moves = append(moves, mv{fmt.Sprintf("MOVL %d(SI), DX", off), fmt.Sprintf("MOVL DX, %d(DI)", off), 4})
+		}
+		last := moves[len(moves)-1]
+		off += last.size
+		rest -= last.size
+		reg++
+	}
+	for _, m := range moves {
+		w.i("%s", m.load)
+	}
+	for _, m := range moves {
+		w.i("%s", m.store)
+	}
+	w.i("ADDQ $%d, SI", width*4)
+	w.i("ADDQ BX, DI")
+	w.i("DECQ CX")
+	w.i("JNZ %s_loop", name)
+	w.f("%s_done:", name)
+	w.i("VZEROUPPER")
+	w.i("RET")
+	w.f("")
+}
+
+// InterleaveWidths lists the widths that get an assembly interleaving
+// (transposing) packing routine.
+var InterleaveWidths = []int{8, 12, 16, 32, 48}
+
+// emitInterleave writes packInterleave<w>, which packs w rows of a
+// row-major matrix column by column: dst[p*w+i] = src[i*ld+p] for i < w
+// and p < kc, kc a multiple of 8. It transposes 8x8 blocks (and 4x8 blocks
+// when w%8 == 4) in AVX registers: unpack pairs of rows, shuffle pairs of
+// pairs, then swap 128-bit halves.
+func emitInterleave(w *writer, width int) {
+	if width%4 != 0 {
+		panic("asmgen: interleave width must be a multiple of 4")
+	}
+	name := fmt.Sprintf("packInterleave%d", width)
+	w.f("// %s sets dst[p*%d+i] = src[i*ld+p] for i < %d, p < kc; kc must be a", name, width, width)
+	w.f("// multiple of 8. Needs AVX.")
+	w.f("//")
+	w.f("// func %s(kc int, src *float32, ld int, dst *float32)", name)
+	w.f("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	w.i("MOVQ kc+0(FP), CX")
+	w.i("SHLQ $2, CX") // bytes of each row to read
+	w.i("MOVQ src+8(FP), SI")
+	w.i("MOVQ ld+16(FP), BX")
+	w.i("SHLQ $2, BX")
+	w.i("MOVQ dst+24(FP), DI")
+	w.i("LEAQ (BX)(BX*2), R11") // 3 rows
+	y := func(n int) string { return fmt.Sprintf("Y%d", n) }
+	x := func(n int) string { return fmt.Sprintf("X%d", n) }
+	dstStep := 8 * width * 4 // bytes of dst per block of 8 k steps
+	for r0 := 0; r0 < width; r0 += 8 {
+		rows := min(8, width-r0)
+		lbl := fmt.Sprintf("%s_g%d", name, r0)
+		// Row pointers: R8 = row r0, R9 = r0+3, R10 = r0+6.
+		w.i("MOVQ SI, R8")
+		if r0 > 0 {
+			w.i("MOVQ BX, AX")
+			w.i("IMULQ $%d, AX", r0)
+			w.i("ADDQ AX, R8")
+		}
+		w.i("LEAQ (R8)(R11*1), R9")
+		w.i("LEAQ (R9)(R11*1), R10")
+		w.i("LEAQ %d(DI), R12", r0*4)
+		w.i("XORQ AX, AX")
+		w.i("TESTQ CX, CX")
+		w.i("JZ %s_end", lbl)
+		w.f("%s:", lbl)
+		rowAddr := []string{"(R8)(AX*1)", "(R8)(AX*1)", "(R8)(AX*1)", "(R9)(AX*1)", "(R9)(AX*1)", "(R9)(AX*1)", "(R10)(AX*1)", "(R10)(AX*1)"}
+		// Rows 1, 2, 4, 5, 7 need the row stride added: use DX = AX + BX
+		// and AX + 2*BX forms via a second index.
+		w.i("LEAQ (AX)(BX*1), DX")
+		w.i("LEAQ (AX)(BX*2), R13")
+		rowAddr[1], rowAddr[2] = "(R8)(DX*1)", "(R8)(R13*1)"
+		rowAddr[4], rowAddr[5] = "(R9)(DX*1)", "(R9)(R13*1)"
+		rowAddr[7] = "(R10)(DX*1)"
+		for i := 0; i < rows; i++ {
+			w.i("VMOVUPS %s, %s", rowAddr[i], y(i))
+		}
+		if rows == 8 {
+			for i := 0; i < 8; i += 2 {
+				w.i("VUNPCKLPS %s, %s, %s", y(i+1), y(i), y(8+i))
+				w.i("VUNPCKHPS %s, %s, %s", y(i+1), y(i), y(9+i))
+			}
+			// Y8..Y15 = t0..t7; shuffles into Y0..Y7 = s0..s7.
+			w.i("VSHUFPS $0x44, %s, %s, %s", y(10), y(8), y(0))
+			w.i("VSHUFPS $0xee, %s, %s, %s", y(10), y(8), y(1))
+			w.i("VSHUFPS $0x44, %s, %s, %s", y(11), y(9), y(2))
+			w.i("VSHUFPS $0xee, %s, %s, %s", y(11), y(9), y(3))
+			w.i("VSHUFPS $0x44, %s, %s, %s", y(14), y(12), y(4))
+			w.i("VSHUFPS $0xee, %s, %s, %s", y(14), y(12), y(5))
+			w.i("VSHUFPS $0x44, %s, %s, %s", y(15), y(13), y(6))
+			w.i("VSHUFPS $0xee, %s, %s, %s", y(15), y(13), y(7))
+			// s_q holds k steps q (low half) and q+4 (high half) of rows
+			// 0-3; s_{q+4} the same for rows 4-7.
+			for q := 0; q < 4; q++ {
+				w.i("VPERM2F128 $0x20, %s, %s, %s", y(q+4), y(q), y(8+q))
+				w.i("VPERM2F128 $0x31, %s, %s, %s", y(q+4), y(q), y(12+q))
+			}
+			for q := 0; q < 8; q++ {
+				src := y(8 + q/4*0 + q) // q < 4: Y8+q; q >= 4: Y12+(q-4) = Y8+q
+				w.i("VMOVUPS %s, %d(R12)", src, q*width*4)
+			}
+		} else {
+			w.i("VUNPCKLPS %s, %s, %s", y(1), y(0), y(8))
+			w.i("VUNPCKHPS %s, %s, %s", y(1), y(0), y(9))
+			w.i("VUNPCKLPS %s, %s, %s", y(3), y(2), y(10))
+			w.i("VUNPCKHPS %s, %s, %s", y(3), y(2), y(11))
+			w.i("VSHUFPS $0x44, %s, %s, %s", y(10), y(8), y(0))
+			w.i("VSHUFPS $0xee, %s, %s, %s", y(10), y(8), y(1))
+			w.i("VSHUFPS $0x44, %s, %s, %s", y(11), y(9), y(2))
+			w.i("VSHUFPS $0xee, %s, %s, %s", y(11), y(9), y(3))
+			for q := 0; q < 4; q++ {
+				w.i("VMOVUPS %s, %d(R12)", x(q), q*width*4)
+				w.i("VEXTRACTF128 $1, %s, %d(R12)", y(q), (q+4)*width*4)
+			}
+		}
+		w.i("ADDQ $%d, R12", dstStep)
+		w.i("ADDQ $32, AX")
+		w.i("CMPQ AX, CX")
+		w.i("JLT %s", lbl)
+		w.f("%s_end:", lbl)
+	}
+	w.i("VZEROUPPER")
+	w.i("RET")
+	w.f("")
+}
+
 // Generate returns the text of kernels/sgemm_amd64.s.
 func Generate() string {
 	var w writer
@@ -389,6 +558,12 @@ func Generate() string {
 	}
 	for _, k := range GemvKernels {
 		k.emit(&w)
+	}
+	for _, width := range ScatterWidths {
+		emitScatter(&w, width)
+	}
+	for _, width := range InterleaveWidths {
+		emitInterleave(&w, width)
 	}
 	return w.String()
 }
