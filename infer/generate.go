@@ -60,9 +60,13 @@ func rate(n int, d time.Duration) float64 {
 
 // String is a one-line summary.
 func (s Stats) String() string {
-	return fmt.Sprintf("prompt %d tokens, %.1f tok/s | generated %d tokens, %.1f tok/s | time to first token %.1f ms | stop: %s",
+	slides := ""
+	if s.Slides > 0 {
+		slides = fmt.Sprintf(" | window slid %d times", s.Slides)
+	}
+	return fmt.Sprintf("prompt %d tokens, %.1f tok/s | generated %d tokens, %.1f tok/s | time to first token %.1f ms%s | stop: %s",
 		s.PromptTokens, s.PromptTokensPerSec(), s.GeneratedTokens, s.GenTokensPerSec(),
-		float64(s.TTFT.Microseconds())/1000, s.StopReason)
+		float64(s.TTFT.Microseconds())/1000, slides, s.StopReason)
 }
 
 // ErrPromptTooLong is returned for a prompt longer than the model's context.
