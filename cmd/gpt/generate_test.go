@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -107,6 +108,16 @@ func TestGenerateErrors(t *testing.T) {
 		code, _, stderr := runGen(t, "", append([]string{"generate"}, tc.args...)...)
 		wantFail(t, code, stderr, tc.want)
 	}
+	// A checkpoint from another format version names both versions.
+	b, err := os.ReadFile(checkpoints.Latest(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[8] = checkpoints.FormatVersion + 1
+	other := writeFile(t, filepath.Join(t.TempDir(), "v2.ckpt"), b)
+	code, _, stderr := runGen(t, "", "generate", "--checkpoint", other, "--prompt", "x")
+	wantFail(t, code, stderr, "format version", other)
+
 	// An empty prompt is not an error: generation starts from end-of-text.
 	if code, out, stderr := runGen(t, "", "generate", "--checkpoint", dir, "--max-tokens", "3", "--ignore-eos"); code != 0 || out == "" {
 		t.Fatalf("empty prompt: code %d stdout %q stderr %q", code, out, stderr)
