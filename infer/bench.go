@@ -45,12 +45,12 @@ type BenchResult struct {
 	Stddev        float64   `json:"stddev_tps"` // sample standard deviation
 	Median        float64   `json:"median_tps"`
 	FlopsPerToken float64   `json:"flops_per_token"`
-	GFLOPS        float64   `json:"gflops"`             // Mean * FlopsPerToken / 1e9
-	BytesPerToken float64   `json:"bytes_per_token"`    // tg: weights and KV cache read per token
-	GBPerSec      float64   `json:"gb_per_s"`           // tg: Mean * BytesPerToken / 1e9
-	MFU           float64   `json:"mfu,omitempty"`      // GFLOPS / peak, given a peak
-	ReadGBs       float64   `json:"read_gbs,omitempty"` // tg: measured read bandwidth, given one
-	BWFrac        float64   `json:"bw_frac,omitempty"`  // tg: GBPerSec / ReadGBs
+	GFLOPS        float64   `json:"gflops"`                    // Mean * FlopsPerToken / 1e9
+	BytesPerToken float64   `json:"bytes_per_token,omitempty"` // tg: weights and KV cache read per token
+	GBPerSec      float64   `json:"gb_per_s,omitempty"`        // tg: Mean * BytesPerToken / 1e9
+	MFU           float64   `json:"mfu,omitempty"`             // GFLOPS / peak, given a peak
+	ReadGBs       float64   `json:"read_gbs,omitempty"`        // tg: measured read bandwidth, given one
+	BWFrac        float64   `json:"bw_frac,omitempty"`         // tg: GBPerSec / ReadGBs
 }
 
 // RunBench runs test on m reps times after one untimed warm-up and returns
