@@ -26,7 +26,12 @@ func init() {
 // m x n, all row-major with leading dimensions lda, ldb, ldc. When beta is
 // 0, C is overwritten without being read (NaNs in C do not propagate).
 // Invalid arguments panic with the same messages as gonum. The result is
-// bit-identical for any number of threads.
+// bit-identical for any number of threads, and an element's value does not
+// depend on the size of C or on its position in C (a row of C comes out
+// the same whether it is computed alone or with others), with one
+// exception: when m == 1 or n == 1 the product runs on the matrix-vector
+// kernels of Sgemv, which sum in a different order, so such a row can
+// differ in the last bits from the same row computed with m > 1.
 func (Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if !checkSgemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc) {
 		return

@@ -13,19 +13,36 @@ package kernels
 //	          micro-kernel: C[MR x NR tile] += A panel * B panel
 //
 // The micro-kernel keeps its MR x NR tile of C in vector registers for the
-// whole KC loop. One KC x NR panel of B (32 KiB for the AVX-512 kernel at
-// KC = 256) is reused by every A panel of the ir loop and so stays in the
-// 48 KiB L1d; the MC x KC block of A (384 KiB) stays in the 1 MiB L2 while
-// the jr loop walks the B panels, which come from L2 or L3 (KC x NC floats,
-// 2 MiB). KC is split evenly (K = 300 runs as 2 x 150, not 256 + 44), and
-// since the KC blocks depend only on K, each C element is always summed in
-// the same order.
+// whole KC loop (AVX-512: 8x48 or 12x32, 24 zmm accumulators). With
+// KC = 256, one KC x NR panel of B (48 KiB at NR = 48, 32 KiB at NR = 32) is
+// reused by every A panel of the ir loop and so lives in the 48 KiB L1d (at
+// worst L2); the A panels (MR x KC, 8-12 KiB each) stream from the MC x KC
+// block of A (MC = 384: 384 KiB), which stays in the 1 MiB L2 while the jr
+// loop walks the B panels; the KC x NC block of B (NC up to 4096: 4 MiB)
+// sits in L3, shared by the threads. The kernel prefetches C one row per
+// unrolled k step, walking into the next tile down. KC = 192, 256 and 384
+// measured the same within noise. KC is split evenly (K = 300 runs as
+// 2 x 150, not 256 + 44), and since the KC blocks depend only on K, each C
+// element is always summed in the same order.
 //
-// Parallelism: the M (or N) dimension is cut into whole MR (or NR) tiles and
-// the pieces are handed to kernels.For; each piece runs the loop above with
-// its own packing buffers. Nothing is split along K, and a tile is a
-// partial edge tile only at the true edge of C, so the result is
-// bit-identical for any thread count.
+// Parallelism (kernels.For), two modes, both cutting only along M or N:
+//   - most shapes: the row tiles of C are split over the threads. Each
+//     KC x NC block of B is packed once, cooperatively, into a shared
+//     buffer (one For), then each thread packs its own rows of A and runs
+//     the micro-kernels against the shared block (a second For; For
+//     returning is the barrier).
+//   - few rows (fewer than 4 row tiles per thread): the column tiles are
+//     split, and each piece runs the whole loop nest with its own buffers.
+//
+// Nothing is split along K, and a tile is a partial edge tile only at the
+// true edge of C, so the result is bit-identical for any thread count.
+// Problems under gemmParallelFlops run serially on the caller.
+//
+// Edge tiles (M or N not a multiple of the tile) run the same kernel on
+// zero-padded panels and a copy of the C tile in a small buffer, so each
+// element gets exactly the arithmetic of a full tile. Among the
+// kernels for one CPU, the one that wastes least work on padding for the
+// given M and N is used (gemmKernel.pick).
 
 //go:generate go run ./internal/asmgen/cmd/asmgen -o sgemm_amd64.s
 
@@ -173,6 +190,32 @@ func balancedBlock(n, max, unit int) int {
 func sgemm(kern *gemmKernel, aT, bT bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if alpha == 0 || k == 0 {
 		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	// A single row or column of C is a matrix-vector product: stream the
+	// matrix once instead of packing it.
+	if m == 1 {
+		incX := 1
+		if aT {
+			incX = lda
+		}
+		if bT {
+			sgemv(curGemv, false, n, k, alpha, b, ldb, a, incX, beta, c, 1)
+		} else {
+			sgemv(curGemv, true, k, n, alpha, b, ldb, a, incX, beta, c, 1)
+		}
+		return
+	}
+	if n == 1 {
+		incX := ldb
+		if bT {
+			incX = 1
+		}
+		if aT {
+			sgemv(curGemv, true, k, m, alpha, a, lda, b, incX, beta, c, ldc)
+		} else {
+			sgemv(curGemv, false, m, k, alpha, a, lda, b, incX, beta, c, ldc)
+		}
 		return
 	}
 	kern = kern.pick(m, n)
@@ -330,21 +373,19 @@ func (j *gemmJob) macro(ap, bp, tmp []float32, ic, mc, jc, nc, kc int, beta floa
 				fn(kc, app, bpp, &c[off], ldc, alpha, beta)
 				continue
 			}
-			// Edge tile: compute the full tile into tmp, then merge the
-			// part that lies inside C.
-			fn(kc, app, bpp, &tmp[0], nr, 1, 0)
-			for i := 0; i < mrr; i++ {
-				crow := c[off+i*ldc : off+i*ldc+nrr]
-				trow := tmp[i*nr : i*nr+nrr]
-				if beta == 0 {
-					for jj, t := range trow {
-						crow[jj] = alpha * t
-					}
-				} else {
-					for jj, t := range trow {
-						crow[jj] = alpha*t + beta*crow[jj]
-					}
+			// Edge tile: run the same kernel on a copy of the part of C
+			// that exists (zero elsewhere), then copy it back. The
+			// arithmetic is exactly that of a full tile, so an element's
+			// value does not depend on where the tile edges fall.
+			if beta != 0 {
+				clear(tmp)
+				for i := 0; i < mrr; i++ {
+					copy(tmp[i*nr:i*nr+nrr], c[off+i*ldc:off+i*ldc+nrr])
 				}
+			}
+			fn(kc, app, bpp, &tmp[0], nr, alpha, beta)
+			for i := 0; i < mrr; i++ {
+				copy(c[off+i*ldc:off+i*ldc+nrr], tmp[i*nr:i*nr+nrr])
 			}
 		}
 	}
