@@ -75,7 +75,7 @@ func (k *gemmKernel) pick(m, n int) *gemmKernel {
 		return k
 	}
 	cost := func(k *gemmKernel) float64 {
-		return float64(roundUp(m, k.mr)) * float64(roundUp(n, k.nr)) / k.speed
+		return float64(gemmRoundUp(m, k.mr)) * float64(gemmRoundUp(n, k.nr)) / k.speed
 	}
 	if cost(k.alt) < cost(k) {
 		return k.alt
@@ -168,21 +168,21 @@ func putGemmBuf(b *gemmBuf) {
 	gemmBufs.Unlock()
 }
 
-func grow(s []float32, n int) []float32 {
+func gemmGrow(s []float32, n int) []float32 {
 	if cap(s) < n {
 		return make([]float32, n)
 	}
 	return s[:n]
 }
 
-func roundUp(x, m int) int { return (x + m - 1) / m * m }
+func gemmRoundUp(x, m int) int { return (x + m - 1) / m * m }
 
 // balancedBlock splits n into the fewest blocks of at most max (rounded up
 // to a multiple of unit) and returns a block size that makes them about
 // equal, a multiple of unit.
 func balancedBlock(n, max, unit int) int {
 	nb := (n + max - 1) / max
-	return roundUp((n+nb-1)/nb, unit)
+	return gemmRoundUp((n+nb-1)/nb, unit)
 }
 
 // sgemm computes C = alpha*op(A)*op(B) + beta*C with kernel kern. The
@@ -277,9 +277,9 @@ func (j *gemmJob) run(i0, i1, j0, j1 int) {
 	// MC does not change the order of any sum).
 	mcb := balancedBlock(i1-i0, kern.mc, mr)
 	ncb := balancedBlock(j1-j0, kern.nc, nr)
-	buf.a = grow(buf.a, mcb*kcb)
-	buf.b = grow(buf.b, ncb*kcb)
-	buf.tmp = grow(buf.tmp, mr*nr)
+	buf.a = gemmGrow(buf.a, mcb*kcb)
+	buf.b = gemmGrow(buf.b, ncb*kcb)
+	buf.tmp = gemmGrow(buf.tmp, mr*nr)
 
 	for jc := j0; jc < j1; jc += ncb {
 		nc := min(ncb, j1-jc)
@@ -310,7 +310,7 @@ func (j *gemmJob) runShared() {
 	defer putGemmBuf(buf)
 	kcb := j.kcBlock
 	ncb := balancedBlock(j.n, kern.nc, nr)
-	buf.b = grow(buf.b, ncb*kcb)
+	buf.b = gemmGrow(buf.b, ncb*kcb)
 	j.bp = buf.b
 	tm := (j.m + mr - 1) / mr
 	for jc := 0; jc < j.n; jc += ncb {
@@ -347,8 +347,8 @@ func (j *gemmJob) blockRows(lo, hi int) {
 	buf := getGemmBuf()
 	defer putGemmBuf(buf)
 	mcb := balancedBlock(i1-i0, kern.mc, mr)
-	buf.a = grow(buf.a, mcb*j.kc)
-	buf.tmp = grow(buf.tmp, mr*nr)
+	buf.a = gemmGrow(buf.a, mcb*j.kc)
+	buf.tmp = gemmGrow(buf.tmp, mr*nr)
 	for ic := i0; ic < i1; ic += mcb {
 		mc := min(mcb, i1-ic)
 		packA(buf.a, j.a, j.lda, j.aT, ic, mc, j.pc, j.kc, mr)

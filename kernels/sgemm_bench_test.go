@@ -28,7 +28,7 @@ type gemmShape struct {
 }
 
 func (s gemmShape) String() string {
-	return fmt.Sprintf("%s%s_M%d_K%d_N%d", transName(s.aT), transName(s.bT), s.m, s.k, s.n)
+	return fmt.Sprintf("%s%s_M%d_K%d_N%d", gemmTransName(s.aT), gemmTransName(s.bT), s.m, s.k, s.n)
 }
 
 func benchShapes() []gemmShape {
@@ -47,8 +47,8 @@ func benchShapes() []gemmShape {
 func BenchmarkGemm(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
 	for _, s := range benchShapes() {
-		a := randSlice(r, s.m*s.k)
-		bb := randSlice(r, s.k*s.n)
+		a := gemmRandSlice(r, s.m*s.k)
+		bb := gemmRandSlice(r, s.k*s.n)
 		c := make([]float32, s.m*s.n)
 		lda, ldb := s.k, s.n
 		if s.aT {
@@ -64,14 +64,14 @@ func BenchmarkGemm(b *testing.B) {
 		}{{"ours", Implementation{}}, {"gonum", gonum.Implementation{}}}
 		for _, im := range impls {
 			b.Run(s.String()+"/"+im.name, func(b *testing.B) {
-				tA, tB := blasTrans(s.aT), blasTrans(s.bT)
+				tA, tB := gemmBlasTrans(s.aT), gemmBlasTrans(s.bT)
 				im.impl.Sgemm(tA, tB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n) // warm up
 				b.ResetTimer()
-				cpu0 := processCPU()
+				cpu0 := gemmProcessCPU()
 				for i := 0; i < b.N; i++ {
 					im.impl.Sgemm(tA, tB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
 				}
-				cpu := processCPU() - cpu0
+				cpu := gemmProcessCPU() - cpu0
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 				// Per CPU-second of this process: on a shared, busy machine
 				// this shows the kernel's efficiency when wall time does not.
@@ -86,7 +86,7 @@ func BenchmarkGemm(b *testing.B) {
 func BenchmarkGemmKernel(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
 	m, n, k := 1024, 1024, 1024
-	a, bb, c := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n)
+	a, bb, c := gemmRandSlice(r, m*k), gemmRandSlice(r, k*n), make([]float32, m*n)
 	for _, kern := range gemmKernels {
 		b.Run(kern.name, func(b *testing.B) {
 			useGemm(b, kern)
@@ -112,16 +112,16 @@ func BenchmarkGemv(b *testing.B) {
 		{false, 3072, 768}, {true, 3072, 768},
 	}
 	for _, s := range shapes {
-		a := randSlice(r, s.m*s.n)
-		x := randSlice(r, max(s.m, s.n))
+		a := gemmRandSlice(r, s.m*s.n)
+		x := gemmRandSlice(r, max(s.m, s.n))
 		y := make([]float32, max(s.m, s.n))
 		impls := []struct {
 			name string
 			impl blas.Float32
 		}{{"ours", Implementation{}}, {"gonum", gonum.Implementation{}}}
 		for _, im := range impls {
-			b.Run(fmt.Sprintf("%s_%dx%d/%s", transName(s.trans), s.m, s.n, im.name), func(b *testing.B) {
-				tA := blasTrans(s.trans)
+			b.Run(fmt.Sprintf("%s_%dx%d/%s", gemmTransName(s.trans), s.m, s.n, im.name), func(b *testing.B) {
+				tA := gemmBlasTrans(s.trans)
 				im.impl.Sgemv(tA, s.m, s.n, 1, a, s.n, x, 1, 0, y, 1)
 				b.SetBytes(int64(s.m) * int64(s.n) * 4)
 				b.ResetTimer()
@@ -135,7 +135,7 @@ func BenchmarkGemv(b *testing.B) {
 }
 
 // processCPU returns the user+system CPU time of the whole process.
-func processCPU() time.Duration {
+func gemmProcessCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0

@@ -40,14 +40,14 @@ func refSgemm(aT, bT bool, m, n, k int, alpha float32, a []float32, lda int, b [
 			for p, av := range ar {
 				t := av * br[p]
 				s += t
-				abs += absf(t)
+				abs += gemmAbsF64(t)
 			}
 			r := float64(alpha) * s
-			abs *= absf(float64(alpha))
+			abs *= gemmAbsF64(float64(alpha))
 			if beta != 0 {
 				bc := float64(beta) * float64(c[i*ldc+j])
 				r += bc
-				abs += absf(bc)
+				abs += gemmAbsF64(bc)
 			}
 			c[i*ldc+j] = float32(r)
 			scale[i*n+j] = abs
@@ -75,14 +75,14 @@ func refSgemv(trans bool, m, n int, alpha float32, a []float32, lda int, x []flo
 			}
 			t := float64(av) * float64(x[p])
 			s += t
-			abs += absf(t)
+			abs += gemmAbsF64(t)
 		}
 		r := float64(alpha) * s
-		abs *= absf(float64(alpha))
+		abs *= gemmAbsF64(float64(alpha))
 		if beta != 0 {
 			by := float64(beta) * float64(y[i])
 			r += by
-			abs += absf(by)
+			abs += gemmAbsF64(by)
 		}
 		y[i] = float32(r)
 		scale[i] = abs
@@ -90,7 +90,7 @@ func refSgemv(trans bool, m, n int, alpha float32, a []float32, lda int, x []flo
 	return scale
 }
 
-func absf(x float64) float64 {
+func gemmAbsF64(x float64) float64 {
 	if x < 0 {
 		return -x
 	}

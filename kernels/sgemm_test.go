@@ -43,13 +43,13 @@ func useGemv(t testing.TB, k *gemvKernel) {
 	t.Cleanup(func() { curGemv = old })
 }
 
-func useThreads(t testing.TB, n int) {
+func gemmUseThreads(t testing.TB, n int) {
 	old := Threads()
 	SetThreads(n)
 	t.Cleanup(func() { SetThreads(old) })
 }
 
-func randSlice(r *rand.Rand, n int) []float32 {
+func gemmRandSlice(r *rand.Rand, n int) []float32 {
 	s := make([]float32, n)
 	for i := range s {
 		s[i] = r.Float32()*2 - 1
@@ -57,14 +57,14 @@ func randSlice(r *rand.Rand, n int) []float32 {
 	return s
 }
 
-func transName(t bool) string {
+func gemmTransName(t bool) string {
 	if t {
 		return "T"
 	}
 	return "N"
 }
 
-func blasTrans(t bool) blas.Transpose {
+func gemmBlasTrans(t bool) blas.Transpose {
 	if t {
 		return blas.Trans
 	}
@@ -84,9 +84,9 @@ func checkGemm(t *testing.T, r *rand.Rand, aT, bT bool, m, n, k, pad int, alpha,
 		br, bc = n, k
 	}
 	lda, ldb, ldc := ac+pad, bc+pad, n+pad
-	a := randSlice(r, max(0, (ar-1)*lda+ac))
-	b := randSlice(r, max(0, (br-1)*ldb+bc))
-	c := randSlice(r, max(0, (m-1)*ldc+n))
+	a := gemmRandSlice(r, max(0, (ar-1)*lda+ac))
+	b := gemmRandSlice(r, max(0, (br-1)*ldb+bc))
+	c := gemmRandSlice(r, max(0, (m-1)*ldc+n))
 	const sentinel = 12345
 	for i := 0; i < m; i++ {
 		for j := n; j < ldc && i*ldc+j < len(c); j++ {
@@ -102,14 +102,14 @@ func checkGemm(t *testing.T, r *rand.Rand, aT, bT bool, m, n, k, pad int, alpha,
 	}
 	want := append([]float32(nil), c...)
 	scale := refSgemm(aT, bT, m, n, k, alpha, a, lda, b, ldb, beta, want, ldc)
-	Implementation{}.Sgemm(blasTrans(aT), blasTrans(bT), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	Implementation{}.Sgemm(gemmBlasTrans(aT), gemmBlasTrans(bT), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	bad := 0
 	for i := 0; i < m; i++ {
 		for j := 0; j < ldc && i*ldc+j < len(c); j++ {
 			got, w := c[i*ldc+j], want[i*ldc+j]
 			if j >= n {
 				if got != sentinel {
-					t.Fatalf("%s%s m=%d n=%d k=%d: padding C[%d][%d] changed to %v", transName(aT), transName(bT), m, n, k, i, j, got)
+					t.Fatalf("%s%s m=%d n=%d k=%d: padding C[%d][%d] changed to %v", gemmTransName(aT), gemmTransName(bT), m, n, k, i, j, got)
 				}
 				continue
 			}
@@ -118,7 +118,7 @@ func checkGemm(t *testing.T, r *rand.Rand, aT, bT bool, m, n, k, pad int, alpha,
 				bad++
 				if bad < 5 {
 					t.Errorf("%s%s m=%d n=%d k=%d pad=%d alpha=%v beta=%v: C[%d][%d] = %v, want %v (tol %g)",
-						transName(aT), transName(bT), m, n, k, pad, alpha, beta, i, j, got, w, tol)
+						gemmTransName(aT), gemmTransName(bT), m, n, k, pad, alpha, beta, i, j, got, w, tol)
 				}
 			}
 		}
@@ -195,7 +195,7 @@ func TestRowIndependence(t *testing.T) {
 		useGemm(t, kern)
 		for tr := 0; tr < 4; tr++ {
 			aT, bT := tr&1 != 0, tr&2 != 0
-			a, b := randSlice(r, m*k), randSlice(r, k*n)
+			a, b := gemmRandSlice(r, m*k), gemmRandSlice(r, k*n)
 			lda, ldb := k, n
 			if aT {
 				lda = m
@@ -203,18 +203,18 @@ func TestRowIndependence(t *testing.T) {
 			if bT {
 				ldb = k
 			}
-			c0 := randSlice(r, m*n)
+			c0 := gemmRandSlice(r, m*n)
 			full := append([]float32(nil), c0...)
-			Implementation{}.Sgemm(blasTrans(aT), blasTrans(bT), m, n, k, 0.5, a, lda, b, ldb, 0.7, full, n)
+			Implementation{}.Sgemm(gemmBlasTrans(aT), gemmBlasTrans(bT), m, n, k, 0.5, a, lda, b, ldb, 0.7, full, n)
 			for _, sub := range [][2]int{{2, 70}, {13, 33}, {37, 1 + 47}, {9, 49}} {
 				sm, sn := sub[0], sub[1]
 				c := append([]float32(nil), c0...)
 				// The top-left sm x sn block of C, with A and B views.
-				Implementation{}.Sgemm(blasTrans(aT), blasTrans(bT), sm, sn, k, 0.5, a, lda, b, ldb, 0.7, c, n)
+				Implementation{}.Sgemm(gemmBlasTrans(aT), gemmBlasTrans(bT), sm, sn, k, 0.5, a, lda, b, ldb, 0.7, c, n)
 				for i := 0; i < sm; i++ {
 					for j := 0; j < sn; j++ {
 						if math.Float32bits(c[i*n+j]) != math.Float32bits(full[i*n+j]) {
-							t.Fatalf("%s %s%s: C[%d][%d] of a %dx%d product differs from the %dx%d one", kern.name, transName(aT), transName(bT), i, j, sm, sn, m, n)
+							t.Fatalf("%s %s%s: C[%d][%d] of a %dx%d product differs from the %dx%d one", kern.name, gemmTransName(aT), gemmTransName(bT), i, j, sm, sn, m, n)
 						}
 					}
 				}
@@ -248,7 +248,7 @@ func TestSgemmSpecial(t *testing.T) {
 	}
 }
 
-func panicMsg(f func()) (msg any) {
+func gemmPanicMsg(f func()) (msg any) {
 	defer func() { msg = recover() }()
 	f()
 	return nil
@@ -293,8 +293,8 @@ func TestSgemmPanics(t *testing.T) {
 				impl.Sgemm(c.tA, c.tB, c.m, c.n, c.k, 1, c.a, c.lda, c.b, c.ldb, 0, append([]float32(nil), c.c...), c.ldc)
 			}
 		}
-		want := panicMsg(call(gonum.Implementation{}))
-		got := panicMsg(call(Implementation{}))
+		want := gemmPanicMsg(call(gonum.Implementation{}))
+		got := gemmPanicMsg(call(Implementation{}))
 		if got != want {
 			t.Errorf("%s: panic %v, gonum panics %v", c.name, got, want)
 		}
@@ -335,8 +335,8 @@ func TestSgemvPanics(t *testing.T) {
 				impl.Sgemv(c.tA, c.m, c.n, 1, c.a, c.lda, c.x, c.incX, 0, append([]float32(nil), c.y...), c.incY)
 			}
 		}
-		want := panicMsg(call(gonum.Implementation{}))
-		got := panicMsg(call(Implementation{}))
+		want := gemmPanicMsg(call(gonum.Implementation{}))
+		got := gemmPanicMsg(call(Implementation{}))
 		if got != want {
 			t.Errorf("%s: panic %v, gonum panics %v", c.name, got, want)
 		}
@@ -348,14 +348,14 @@ func TestSgemvPanics(t *testing.T) {
 func checkGemv(t *testing.T, r *rand.Rand, trans bool, m, n, pad, incX, incY int, alpha, beta float32) {
 	t.Helper()
 	lda := n + pad
-	a := randSlice(r, (m-1)*lda+n)
+	a := gemmRandSlice(r, (m-1)*lda+n)
 	lenX, lenY := n, m
 	if trans {
 		lenX, lenY = m, n
 	}
-	ax, ay := abs(incX), abs(incY)
-	x := randSlice(r, (lenX-1)*ax+1)
-	y := randSlice(r, (lenY-1)*ay+1)
+	ax, ay := gemmAbsInt(incX), gemmAbsInt(incY)
+	x := gemmRandSlice(r, (lenX-1)*ax+1)
+	y := gemmRandSlice(r, (lenY-1)*ay+1)
 	const sentinel = 54321
 	for i := range y {
 		if i%ay != 0 {
@@ -380,7 +380,7 @@ func checkGemv(t *testing.T, r *rand.Rand, trans bool, m, n, pad, incX, incY int
 		yl[i] = y[at(y, incY, lenY, i)]
 	}
 	scale := refSgemv(trans, m, n, alpha, a, lda, xl, beta, yl)
-	Implementation{}.Sgemv(blasTrans(trans), m, n, alpha, a, lda, x, incX, beta, y, incY)
+	Implementation{}.Sgemv(gemmBlasTrans(trans), m, n, alpha, a, lda, x, incX, beta, y, incY)
 	for i := range y {
 		if i%ay != 0 && y[i] != sentinel {
 			t.Fatalf("y[%d] between strided elements changed", i)
@@ -391,12 +391,12 @@ func checkGemv(t *testing.T, r *rand.Rand, trans bool, m, n, pad, incX, incY int
 		tol := 1e-5 * scale[i]
 		if !(math.Abs(float64(got)-float64(want)) <= tol) {
 			t.Fatalf("%s m=%d n=%d pad=%d incX=%d incY=%d alpha=%v beta=%v: y[%d] = %v, want %v (tol %g)",
-				transName(trans), m, n, pad, incX, incY, alpha, beta, i, got, want, tol)
+				gemmTransName(trans), m, n, pad, incX, incY, alpha, beta, i, got, want, tol)
 		}
 	}
 }
 
-func abs(x int) int {
+func gemmAbsInt(x int) int {
 	if x < 0 {
 		return -x
 	}
@@ -456,13 +456,13 @@ func TestDeterminism(t *testing.T) {
 			if gc.bT {
 				br, bc = bc, br
 			}
-			a, b := randSlice(r, ar*ac), randSlice(r, br*bc)
-			c0 := randSlice(r, gc.m*gc.n)
+			a, b := gemmRandSlice(r, ar*ac), gemmRandSlice(r, br*bc)
+			c0 := gemmRandSlice(r, gc.m*gc.n)
 			var first []float32
 			for _, th := range []int{1, 2, 3} {
 				SetThreads(th)
 				c := append([]float32(nil), c0...)
-				Implementation{}.Sgemm(blasTrans(gc.aT), blasTrans(gc.bT), gc.m, gc.n, gc.k, 0.5, a, ac, b, bc, 0.7, c, gc.n)
+				Implementation{}.Sgemm(gemmBlasTrans(gc.aT), gemmBlasTrans(gc.bT), gc.m, gc.n, gc.k, 0.5, a, ac, b, bc, 0.7, c, gc.n)
 				if first == nil {
 					first = c
 					continue
@@ -479,17 +479,17 @@ func TestDeterminism(t *testing.T) {
 		useGemv(t, kern)
 		for _, trans := range []bool{false, true} {
 			m, n := 1001, 701
-			a := randSlice(r, m*n)
+			a := gemmRandSlice(r, m*n)
 			lenX, lenY := n, m
 			if trans {
 				lenX, lenY = m, n
 			}
-			x, y0 := randSlice(r, lenX), randSlice(r, lenY)
+			x, y0 := gemmRandSlice(r, lenX), gemmRandSlice(r, lenY)
 			var first []float32
 			for _, th := range []int{1, 2, 3} {
 				SetThreads(th)
 				y := append([]float32(nil), y0...)
-				Implementation{}.Sgemv(blasTrans(trans), m, n, 0.5, a, n, x, 1, 0.7, y, 1)
+				Implementation{}.Sgemv(gemmBlasTrans(trans), m, n, 0.5, a, n, x, 1, 0.7, y, 1)
 				if first == nil {
 					first = y
 					continue
@@ -502,17 +502,17 @@ func TestDeterminism(t *testing.T) {
 			}
 		}
 	}
-	SetThreads(defaultThreads)
+	SetThreads(gemmDefaultThreads)
 }
 
-var defaultThreads = Threads()
+var gemmDefaultThreads = Threads()
 
 // TestConcurrent runs Sgemm from several goroutines at once (the pool runs
 // all but one inline) and checks every result against a serial run.
 func TestConcurrent(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	m, n, k := 150, 170, 190
-	a, b := randSlice(r, m*k), randSlice(r, k*n)
+	a, b := gemmRandSlice(r, m*k), gemmRandSlice(r, k*n)
 	want := make([]float32, m*n)
 	blas32.Implementation().Sgemm(blas.NoTrans, blas.Trans, m, n, k, 1, a, k, b, k, 0, want, n)
 	var wg sync.WaitGroup
@@ -550,12 +550,12 @@ func TestBlas32Installed(t *testing.T) {
 func TestAllocs(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	m, n, k := 256, 256, 256
-	a, b, c := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n)
+	a, b, c := gemmRandSlice(r, m*k), gemmRandSlice(r, k*n), make([]float32, m*n)
 	gemm := testing.AllocsPerRun(20, func() {
 		Implementation{}.Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, b, n, 0, c, n)
 	})
-	x, y := randSlice(r, 1000), make([]float32, 1000)
-	A := randSlice(r, 1000*1000)
+	x, y := gemmRandSlice(r, 1000), make([]float32, 1000)
+	A := gemmRandSlice(r, 1000*1000)
 	gemv := testing.AllocsPerRun(20, func() {
 		Implementation{}.Sgemv(blas.NoTrans, 1000, 1000, 1, A, 1000, x, 1, 0, y, 1)
 		Implementation{}.Sgemv(blas.Trans, 1000, 1000, 1, A, 1000, x, 1, 0, y, 1)

@@ -40,7 +40,7 @@ var (
 )
 
 const (
-	gemvParallelElems = 1 << 16 // fewer matrix elements run on the caller
+	gemvParallelElems = 1 << 18 // fewer matrix elements run on the caller
 	gemvMinPieceElems = 1 << 15 // elements per parallel piece, at least
 	gemvColUnit       = 64      // Trans: pieces are whole units of columns
 	gemvColBlock      = 4096    // Trans: columns of y kept in L1 per sweep
@@ -100,7 +100,7 @@ func sgemv(kern *gemvKernel, trans bool, m, n int, alpha float32, a []float32, l
 	if !trans && incX == 1 {
 		j.x = x[:lenX]
 	} else {
-		j.xbuf = grow(j.xbuf, lenX)
+		j.xbuf = gemmGrow(j.xbuf, lenX)
 		for i := range j.xbuf {
 			v := x[kx+i*incX]
 			if trans {
@@ -113,7 +113,7 @@ func sgemv(kern *gemvKernel, trans bool, m, n int, alpha float32, a []float32, l
 	if incY == 1 {
 		j.y = y[:lenY]
 	} else {
-		j.ybuf = grow(j.ybuf, lenY)
+		j.ybuf = gemmGrow(j.ybuf, lenY)
 		for i := range j.ybuf {
 			j.ybuf[i] = y[ky+i*incY]
 		}
