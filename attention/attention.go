@@ -59,22 +59,13 @@ func Forward(out, att, qkv []float32, B, T, C, NH int) {
 }
 
 // softmaxCausal replaces row[:visible] by its softmax and zeroes the rest.
+// The plain Go references of the three steps are kernels.maxGo,
+// expSubSumGo and scaleGo (a max, e^(x-max) with its sum, x/sum).
 func softmaxCausal(row []float32, visible int) {
 	x := row[:visible]
-	mx := x[0]
-	for _, v := range x {
-		mx = max(mx, v)
-	}
-	var sum float32
-	for i, v := range x {
-		e := kernels.Expf(v - mx)
-		x[i] = e
-		sum += e
-	}
-	inv := 1 / sum
-	for i := range x {
-		x[i] *= inv
-	}
+	mx := kernels.MaxF32(x)
+	sum := kernels.ExpSubSum(x, x, mx)
+	kernels.ScaleF32(x, x, 1/sum)
 	clear(row[visible:])
 }
 
@@ -134,13 +125,9 @@ func Backward(dqkv, datt, dout, qkv, att []float32, B, T, C, NH int) {
 
 // softmaxBackward turns dP into dS in place for one row:
 // dS_j = P_j (dP_j - Σ_k P_k dP_k) for the visible j, and 0 after them.
+// The plain Go references are kernels.dotGo and subMulGo.
 func softmaxBackward(d, p []float32, visible int) {
-	var dot float32
-	for j := 0; j < visible; j++ {
-		dot += p[j] * d[j]
-	}
-	for j := 0; j < visible; j++ {
-		d[j] = p[j] * (d[j] - dot)
-	}
+	dot := kernels.DotF32(p[:visible], d[:visible])
+	kernels.SubMulF32(d[:visible], p[:visible], dot)
 	clear(d[visible:])
 }

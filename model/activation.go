@@ -6,11 +6,6 @@ import (
 	"github.com/gptgo/gptgo/kernels"
 )
 
-const (
-	geluScale = 0.7978845608028654 // sqrt(2/pi)
-	geluCubic = 0.044715
-)
-
 // ActivationForward applies the MLP non-linearity elementwise:
 //
 //	gelu(x)    = 0.5*x*(1 + tanh(sqrt(2/pi)*(x + 0.044715*x³)))
@@ -24,10 +19,7 @@ func ActivationForward(out, inp []float32, act Activation, N int) {
 		x, o := inp[lo:hi], out[lo:hi]
 		switch act {
 		case GELU:
-			for i, v := range x {
-				u := geluScale * (v + geluCubic*v*v*v)
-				o[i] = 0.5 * v * (1 + tanhf(u))
-			}
+			kernels.GeluF32(o, x) // plain Go reference: kernels.geluGo
 		case ReLU:
 			for i, v := range x {
 				o[i] = max(v, 0)
@@ -59,12 +51,7 @@ func ActivationBackward(dinp, dout, inp, out []float32, act Activation, N int) {
 		x, y, d, dx := inp[lo:hi], out[lo:hi], dout[lo:hi], dinp[lo:hi]
 		switch act {
 		case GELU:
-			for i, v := range x {
-				u := geluScale * (v + geluCubic*v*v*v)
-				th := tanhf(u)
-				du := geluScale * (1 + 3*geluCubic*v*v)
-				dx[i] = d[i] * (0.5*(1+th) + 0.5*v*(1-th*th)*du)
-			}
+			kernels.GeluBackwardF32(dx, d, x) // reference: kernels.geluBackwardGo
 		case ReLU:
 			for i, v := range x {
 				if v > 0 {
@@ -83,11 +70,4 @@ func ActivationBackward(dinp, dout, inp, out []float32, act Activation, N int) {
 			}
 		}
 	})
-}
-
-// tanhf is tanh for float32 through one exponential: tanh u = 1 - 2/(e^{2u}+1).
-// Its absolute error is a few 1e-8, which is what GELU needs (GELU multiplies
-// 1+tanh, so relative accuracy near u = 0 does not matter).
-func tanhf(u float32) float32 {
-	return 1 - 2/(kernels.Expf(2*u)+1)
 }

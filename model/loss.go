@@ -20,30 +20,19 @@ func CrossEntropyForward(probs, losses []float32, targets []int32, N, V int) (me
 	kernels.For(N, 1, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			row := probs[r*V : (r+1)*V]
-			mx := row[0]
-			for _, v := range row {
-				mx = max(mx, v)
-			}
+			mx := kernels.MaxF32(row)
 			tgt := targets[r]
 			var shifted float32 // l[target] - max, read before row is overwritten
 			if tgt >= 0 {
 				shifted = row[tgt] - mx
 			}
-			var sum float32
-			for i, v := range row {
-				e := kernels.Expf(v - mx)
-				row[i] = e
-				sum += e
-			}
+			sum := kernels.ExpSubSum(row, row, mx)
 			if tgt >= 0 {
 				losses[r] = float32(math.Log(float64(sum))) - shifted
 			} else {
 				losses[r] = 0
 			}
-			inv := 1 / sum
-			for i := range row {
-				row[i] *= inv
-			}
+			kernels.ScaleF32(row, row, 1/sum)
 		}
 	})
 	var total float64
@@ -76,9 +65,7 @@ func CrossEntropyBackward(dlogits, probs []float32, targets []int32, count, N, V
 				clear(d)
 				continue
 			}
-			for i, v := range p {
-				d[i] = v * scale
-			}
+			kernels.ScaleF32(d, p, scale)
 			d[tgt] -= scale
 		}
 	})

@@ -44,27 +44,21 @@ func (o *AdamW) Update(params, grads []float32, lr float32) {
 	// Bias corrections in float64, as torch computes them.
 	stepSize := float32(float64(lr) / (1 - math.Pow(float64(o.Beta1), t)))
 	rbc2 := float32(1 / math.Sqrt(1-math.Pow(float64(o.Beta2), t)))
-	b1, b2, eps := o.Beta1, o.Beta2, o.Eps
 	for ti, ts := range o.layout {
-		wd := float32(0)
+		c := kernels.AdamWParams{Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps,
+			StepSize: stepSize, RBC2: rbc2}
 		if o.decay[ti] {
-			wd = lr * o.WeightDecay
+			c.WD = lr * o.WeightDecay
 		}
 		p := params[ts.Offset : ts.Offset+ts.Size]
 		g := grads[ts.Offset : ts.Offset+ts.Size]
 		m := o.M[ts.Offset : ts.Offset+ts.Size]
 		v := o.V[ts.Offset : ts.Offset+ts.Size]
+		// kernels.AdamWF32 is elementwise (its plain Go reference is
+		// kernels.adamwGo, the loop this used to be), so splitting the span
+		// between threads does not change any result.
 		kernels.For(len(p), 1<<14, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				gi := g[i]
-				mi := b1*m[i] + (1-b1)*gi
-				vi := b2*v[i] + (1-b2)*gi*gi
-				m[i], v[i] = mi, vi
-				// Decay first, from the old value, then the Adam step: the
-				// same as torch.optim.AdamW.
-				pi := p[i] - wd*p[i]
-				p[i] = pi - stepSize*mi/(float32(math.Sqrt(float64(vi)))*rbc2+eps)
-			}
+			kernels.AdamWF32(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], c)
 		})
 	}
 }
