@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/train"
 )
@@ -26,7 +27,16 @@ type BenchTest struct {
 	Kind string // TestPP, TestTG or TestTrain
 	N    int    // tokens, for pp and tg
 	B, T int    // batch and context, for train
+	// Meter, for tg, interleaves one read-bandwidth pass (untimed) after
+	// every BenchGroup decoding steps and compares each group with the
+	// pass next to it, so the fraction of the bound holds up while the
+	// machine's other load drifts.
+	Meter *ReadMeter
 }
+
+// BenchGroup is how many decoding steps a tg test with a Meter runs
+// between bandwidth passes.
+const BenchGroup = 8
 
 // String is the test's name in tables: pp512, tg128, train B8 T256.
 func (t BenchTest) String() string {
@@ -49,8 +59,8 @@ type BenchResult struct {
 	BytesPerToken float64   `json:"bytes_per_token,omitempty"` // tg: weights and KV cache read per token
 	GBPerSec      float64   `json:"gb_per_s,omitempty"`        // tg: Mean * BytesPerToken / 1e9
 	MFU           float64   `json:"mfu,omitempty"`             // GFLOPS / peak, given a peak
-	ReadGBs       float64   `json:"read_gbs,omitempty"`        // tg: measured read bandwidth, given one
-	BWFrac        float64   `json:"bw_frac,omitempty"`         // tg: GBPerSec / ReadGBs
+	ReadGBs       float64   `json:"read_gbs,omitempty"`        // tg with a Meter: median read bandwidth of the passes
+	BWFrac        float64   `json:"bw_frac,omitempty"`         // tg with a Meter: median over groups of achieved GB/s / the adjacent pass
 }
 
 // RunBench runs test on m reps times after one untimed warm-up and returns
@@ -71,6 +81,7 @@ func RunBench(m *model.Model, test BenchTest, reps int, seed uint64) (BenchResul
 	}
 	res := BenchResult{Test: test.String()}
 	var run func() (time.Duration, error)
+	var reads, fracs []float64 // tg with a meter: per group
 	switch test.Kind {
 	case TestPP:
 		if test.N < 1 || test.N > c.Context {
@@ -98,13 +109,24 @@ func RunBench(m *model.Model, test BenchTest, reps int, seed uint64) (BenchResul
 			if err != nil {
 				return 0, err
 			}
-			start := time.Now()
-			for i := 0; i < test.N; i++ {
-				if logits, err = e.Decode(argmax(logits)); err != nil {
-					return 0, err
+			var total time.Duration
+			for g := 0; g < test.N; g += BenchGroup {
+				n := min(BenchGroup, test.N-g)
+				start := time.Now()
+				for range n {
+					if logits, err = e.Decode(argmax(logits)); err != nil {
+						return 0, err
+					}
+				}
+				d := time.Since(start)
+				total += d
+				if test.Meter != nil {
+					bw := test.Meter.Measure(kernels.Threads(), 1)
+					got := float64(n) / d.Seconds() * DecodeBytesPerToken(c, P+g, n) / 1e9
+					reads, fracs = append(reads, bw), append(fracs, got/bw)
 				}
 			}
-			return time.Since(start), nil
+			return total, nil
 		}
 	case TestTrain:
 		if test.B < 1 || test.T < 1 || test.T > c.Context {
@@ -129,6 +151,7 @@ func RunBench(m *model.Model, test BenchTest, reps int, seed uint64) (BenchResul
 	if _, err := run(); err != nil { // warm-up: first-touch of buffers, caches
 		return res, err
 	}
+	reads, fracs = reads[:0], fracs[:0]
 	for range reps {
 		d, err := run()
 		if err != nil {
@@ -137,20 +160,19 @@ func RunBench(m *model.Model, test BenchTest, reps int, seed uint64) (BenchResul
 		res.Samples = append(res.Samples, float64(res.Tokens)/d.Seconds())
 	}
 	res.Mean, res.Stddev, res.Median = summarize(res.Samples)
+	if len(fracs) > 0 {
+		_, _, res.ReadGBs = summarize(reads)
+		_, _, res.BWFrac = summarize(fracs)
+	}
 	res.GFLOPS = res.Mean * res.FlopsPerToken / 1e9
 	res.GBPerSec = res.Mean * res.BytesPerToken / 1e9
 	return res, nil
 }
 
-// SetPeak fills in MFU from the peak GFLOP/s and, for tg, the fraction of
-// the bandwidth bound from a measured read bandwidth in GB/s (0: unknown).
-func (r *BenchResult) SetPeak(peakGFLOPS, bandwidthGBs float64) {
+// SetPeak fills in MFU from the machine's peak GFLOP/s.
+func (r *BenchResult) SetPeak(peakGFLOPS float64) {
 	if peakGFLOPS > 0 {
 		r.MFU = r.GFLOPS / peakGFLOPS
-	}
-	if bandwidthGBs > 0 && r.BytesPerToken > 0 {
-		r.ReadGBs = bandwidthGBs
-		r.BWFrac = r.GBPerSec / bandwidthGBs
 	}
 }
 

@@ -3,15 +3,14 @@ package infer
 import (
 	"math"
 	"testing"
-	"time"
 
-	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 )
 
 func TestRunBench(t *testing.T) {
 	c := smallConfig
-	for _, test := range []BenchTest{{Kind: TestPP, N: 32}, {Kind: TestTG, N: 8}, {Kind: TestTrain, B: 2, T: 16}} {
+	meter := NewReadMeter(1 << 20)
+	for _, test := range []BenchTest{{Kind: TestPP, N: 32}, {Kind: TestTG, N: 8}, {Kind: TestTG, N: 20, Meter: meter}, {Kind: TestTrain, B: 2, T: 16}} {
 		r, err := RunBench(testModel(t, c, 1), test, 3, 1)
 		if err != nil {
 			t.Fatal(err)
@@ -21,6 +20,9 @@ func TestRunBench(t *testing.T) {
 		}
 		if (test.Kind == TestTG) != (r.BytesPerToken > 0) {
 			t.Fatalf("%s: bytes per token %g", test, r.BytesPerToken)
+		}
+		if (test.Meter != nil) != (r.BWFrac > 0 && r.ReadGBs > 0) {
+			t.Fatalf("%s: bandwidth %g, fraction %g", test, r.ReadGBs, r.BWFrac)
 		}
 	}
 	for _, bad := range []BenchTest{{Kind: TestPP, N: c.Context + 1}, {Kind: TestTG, N: c.Context}, {Kind: "xx"}, {Kind: TestTrain, B: 1, T: c.Context + 1}} {
@@ -63,60 +65,42 @@ func BenchmarkReadBandwidth(b *testing.B) {
 }
 
 // BenchmarkGenerateGPT2 decodes 128 greedy tokens with the gpt2 preset
-// (124M, random weights) after a 16-token prompt, in groups of 8 steps,
-// each followed by one read-bandwidth pass over 256 MiB. The machine's
-// other load drifts, so each group is compared with the pass next to it:
-// %bound is the median over groups of (weight + KV bytes per token x
-// tokens/s) / read bandwidth.
+// (124M, random weights) after a 16-token prompt, with a read-bandwidth
+// pass over 256 MiB after every 8 steps (see BenchTest.Meter): %bound is
+// the median over groups of (weight + KV bytes per token x tokens/s) /
+// the adjacent pass's bandwidth.
 func BenchmarkGenerateGPT2(b *testing.B) {
 	c, _ := model.Preset("gpt2", model.GPT2Vocab)
 	m, err := model.New(c, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
-	meter := NewReadMeter(256 << 20)
-	e := NewEngine(m)
-	const prompt, steps, group = BenchPromptTokens, 128, 8
-	var tps, reads, fracs []float64
+	test := BenchTest{Kind: TestTG, N: 128, Meter: NewReadMeter(256 << 20)}
+	var r BenchResult
 	for b.Loop() {
-		logits, err := e.Prefill(make([]int, prompt))
-		if err != nil {
+		if r, err = RunBench(m, test, 3, 1); err != nil {
 			b.Fatal(err)
 		}
-		for g := 0; g < steps; g += group {
-			start := time.Now()
-			for range group {
-				if logits, err = e.Decode(argmax(logits)); err != nil {
-					b.Fatal(err)
-				}
-			}
-			rate := group / time.Since(start).Seconds()
-			bw := meter.Measure(kernels.Threads(), 1)
-			bytes := DecodeBytesPerToken(c, prompt+g, group)
-			tps, reads, fracs = append(tps, rate), append(reads, bw), append(fracs, rate*bytes/1e9/bw)
-		}
 	}
-	_, _, t := summarize(tps)
-	_, _, r := summarize(reads)
-	_, _, f := summarize(fracs)
-	b.ReportMetric(t, "tok/s")
-	b.ReportMetric(r, "GB/s-read")
-	b.ReportMetric(100*f, "%bound")
+	b.ReportMetric(r.Median, "tok/s")
+	b.ReportMetric(r.ReadGBs, "GB/s-read")
+	b.ReportMetric(100*r.BWFrac, "%bound")
 }
 
 func TestReadWords(t *testing.T) {
-	for _, n := range []int{0, 3, 4, 2048, 2048*4 + 5} {
+	// One word of every 64-byte line is read: mark them all with 1 and
+	// the other words with a large value that must not be summed.
+	for _, n := range []int{0, 3, 8, 64, 2048*4 + 40} {
 		w := make([]uint64, n)
 		for i := range w {
-			w[i] = 1
+			if i%8 == 0 {
+				w[i] = 1
+			} else {
+				w[i] = 1 << 40
+			}
 		}
-		// Every word is read; only the last word of each copy is summed,
-		// so check the tail words through a marker.
-		if n > 0 {
-			w[n-1] = 1 << 40
-		}
-		if s := readWords(w); n > 0 && s < 1<<40 {
-			t.Fatalf("n=%d: the last word was not read (sum %d)", n, s)
+		if got, want := readWords(w), uint64((n+7)/8); got != want {
+			t.Fatalf("n=%d: sum %d, want %d (one word per line)", n, got, want)
 		}
 	}
 	if gbs := ReadBandwidth(1<<20, 2, 2); gbs <= 0 {

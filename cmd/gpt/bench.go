@@ -60,7 +60,7 @@ func runBench(args []string) error {
 	threads := fs.Int("threads", runtime.NumCPU(), "threads")
 	peak := fs.Float64("peak-gflops", 0, "peak GFLOP/s of the machine, to report MFU (0: no MFU)")
 	tests := fs.String("tests", "pp,tg,train", "tests to run: any of pp, tg, train")
-	bw := fs.Bool("bandwidth", true, "measure memory read bandwidth before each tg test and report tg against its bound")
+	bw := fs.Bool("bandwidth", true, "interleave memory read-bandwidth passes with tg tests and report tg against that bound")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -170,20 +170,14 @@ func runBench(args []string) error {
 				fmt.Fprintf(benchStderr, "gpt bench: %s: skipping %s (the context is %d)\n", bm.name, test, c.Context)
 				continue
 			}
-			// The bandwidth drifts with the machine's other load: measure
-			// it right before and after the test and take the best.
-			var bandwidth float64
-			if measureBW && test.Kind == infer.TestTG {
-				bandwidth = meter.Measure(*threads, 5)
+			if test.Kind == infer.TestTG {
+				test.Meter = meter // nil without --bandwidth
 			}
 			r, err := infer.RunBench(m, test, *reps, 1)
 			if err != nil {
 				return errorf("%s %s: %v", bm.name, test, err)
 			}
-			if bandwidth > 0 {
-				bandwidth = max(bandwidth, meter.Measure(*threads, 5))
-			}
-			r.SetPeak(*peak, bandwidth)
+			r.SetPeak(*peak)
 			out.Results = append(out.Results, r)
 			if *outFmt == "table" {
 				row := []string{bm.name, humanCount(out.Params), strconv.Itoa(*threads), r.Test,
