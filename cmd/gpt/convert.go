@@ -1,0 +1,154 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gptgo/gptgo/checkpoints"
+	"github.com/gptgo/gptgo/tokenizer"
+)
+
+var (
+	convertStdout io.Writer = os.Stdout
+	convertStderr io.Writer = os.Stderr
+)
+
+func init() {
+	commands["convert"] = command{
+		summary: "convert a model between gptgo (.ckpt), Hugging Face GPT-2 (.safetensors) and llm.c (.bin)",
+		run:     runConvert,
+	}
+}
+
+// formatNames are the user-facing names of the model formats.
+var formatNames = map[checkpoints.Format]string{
+	checkpoints.FormatGptgo:       "gptgo checkpoint",
+	checkpoints.FormatSafetensors: "Hugging Face safetensors",
+	checkpoints.FormatLlmc:        "llm.c model",
+}
+
+// importModel reads a model file of any format (see checkpoints.Import)
+// with tokName (a --tokenizer value, may be empty) attached. Notes go to
+// log.
+func importModel(path, tokName string, log io.Writer) (*checkpoints.Checkpoint, checkpoints.Format, error) {
+	var opt checkpoints.ImportOptions
+	if tokName != "" {
+		tok, err := loadTokenizer(tokName)
+		if err != nil {
+			return nil, "", err
+		}
+		spec := tok.Spec()
+		opt.Tokenizer = &spec
+	}
+	ck, format, notes, err := checkpoints.Import(path, opt)
+	if err != nil {
+		return nil, "", errorf("%v", oneLineErr(err))
+	}
+	for _, n := range notes {
+		fmt.Fprintf(log, "note: %s\n", n)
+	}
+	return ck, format, nil
+}
+
+// modelTokenizer builds the tokenizer of ck, read from path, and checks
+// that it fits the model's vocabulary.
+func modelTokenizer(ck *checkpoints.Checkpoint, path string) (tokenizer.Tokenizer, error) {
+	tok, err := tokenizer.FromSpec(ck.Tokenizer)
+	if err != nil {
+		return nil, errorf("%s: tokenizer: %v", path, err)
+	}
+	if tok.VocabSize() > ck.Config.VocabSize {
+		return nil, errorf("%s: the tokenizer %s has %d ids, the model only %d (pass --tokenizer)", path, ck.Tokenizer.Name, tok.VocabSize(), ck.Config.VocabSize)
+	}
+	return tok, nil
+}
+
+func runConvert(args []string) error {
+	fs := newFlagSet("convert")
+	from := fs.String("from", "", "model to read: a .ckpt or run folder, a model.safetensors or its folder, or an llm.c .bin (detected from the content)")
+	to := fs.String("to", "", "file to write; the extension picks the format: .ckpt, .safetensors (config.json is written beside it) or .bin (llm.c); a folder gets model.safetensors")
+	tokName := fs.String("tokenizer", "", "tokenizer to attach (gpt2, byte, a tokenizer.json ...); default: the file's own, or gpt2 for a 50257-token vocabulary")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: gpt convert --from FILE --to FILE [--tokenizer NAME]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return errorf("unexpected arguments %q", fs.Args())
+	case *from == "":
+		return errorf("--from is required (the model to convert)")
+	case *to == "":
+		return errorf("--to is required (a .ckpt, .safetensors or .bin file)")
+	}
+	out := *to
+	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+		out = filepath.Join(out, "model.safetensors")
+	}
+	outFormat, err := checkpoints.FormatForPath(out)
+	if err != nil {
+		return errorf("--to %v", err)
+	}
+
+	start := time.Now()
+	ck, inFormat, err := importModel(*from, *tokName, convertStderr)
+	if err != nil {
+		return err
+	}
+	read := time.Since(start)
+	if _, err := modelTokenizer(ck, *from); err != nil {
+		return err
+	}
+	if ck.Train != nil {
+		fmt.Fprintln(convertStderr, "note: the training state (optimizer moments, data position) is not converted: the output is weights only")
+		ck.Train = nil
+	}
+	switch {
+	case outFormat == checkpoints.FormatLlmc && ck.Tokenizer.Name != "gpt2":
+		fmt.Fprintf(convertStderr, "note: llm.c model files carry no tokenizer: pass --tokenizer %s when converting it back\n", ck.Tokenizer.Name)
+	case outFormat == checkpoints.FormatSafetensors && ck.Tokenizer.Name != "gpt2":
+		fmt.Fprintf(convertStderr, "note: the %s tokenizer is recorded in the safetensors metadata, which only gptgo reads\n", ck.Tokenizer.Name)
+	}
+	start = time.Now()
+	if err := checkpoints.Export(out, ck, outFormat); err != nil {
+		return errorf("%v", oneLineErr(err))
+	}
+	write := time.Since(start)
+	c := ck.Config
+	fmt.Fprintf(convertStdout, "converted %s (%s, %s) -> %s (%s, %s): %s parameters, %d layers, %d heads, width %d, context %d, vocabulary %d, %s activation, tokenizer %s; read %.2fs, write %.2fs\n",
+		*from, formatNames[inFormat], convertFileMB(convertModelPath(*from)), out, formatNames[outFormat], convertFileMB(out),
+		humanCount(len(ck.Params)), c.Layers, c.Heads, c.Embd, c.Context, c.VocabSize, c.Activation, ck.Tokenizer.Name,
+		read.Seconds(), write.Seconds())
+	return nil
+}
+
+// convertModelPath returns the file a --from value reads (a folder's
+// model.safetensors or latest.ckpt), for reporting its size.
+func convertModelPath(path string) string {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		if st := filepath.Join(path, "model.safetensors"); convertExists(st) {
+			return st
+		}
+		return checkpoints.Latest(path)
+	}
+	return path
+}
+
+func convertExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// convertFileMB returns the size of a file in MB, or "?" when it cannot be read.
+func convertFileMB(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "?"
+	}
+	return fmt.Sprintf("%.1f MB", float64(fi.Size())/1e6)
+}

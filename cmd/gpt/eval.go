@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/gptgo/gptgo/data"
+	"github.com/gptgo/gptgo/kernels"
+	"github.com/gptgo/gptgo/model"
+	"github.com/gptgo/gptgo/tokenizer"
+)
+
+var (
+	evalStdout io.Writer = os.Stdout
+	evalStderr io.Writer = os.Stderr
+)
+
+func init() {
+	commands["eval"] = command{
+		summary: "mean cross-entropy and perplexity of a model on a text or token file",
+		run:     runEval,
+	}
+}
+
+// evalResult is what gpt eval measures.
+type evalResult struct {
+	Tokens  int     // positions scored: batches × B × T
+	Batches int     // batches evaluated
+	B, T    int     // batch shape
+	Loss    float64 // mean cross-entropy (nats per token)
+	Seconds float64 // wall time of the forward passes
+}
+
+// evaluate returns the mean loss of m over up to maxBatches (0: all)
+// batches of B×T tokens read in order from toks, the same as
+// train.Evaluate. progress, if set, is called after each batch.
+func evaluate(m *model.Model, toks data.Tokens, B, T, maxBatches int, progress func(done, total int)) (evalResult, error) {
+	l, err := data.NewLoader(toks, B, T, 0, true)
+	if err != nil {
+		return evalResult{}, err
+	}
+	n := l.ItersPerEpoch()
+	if maxBatches > 0 {
+		n = min(n, maxBatches)
+	}
+	in, tg := make([]int32, B*T), make([]int32, B*T)
+	var sum float64
+	start := time.Now()
+	for i := range n {
+		if err := l.Next(in, tg); err != nil {
+			return evalResult{}, err
+		}
+		loss, err := m.Forward(in, tg, B, T)
+		if err != nil {
+			return evalResult{}, fmt.Errorf("%s: %v", toks.Name(), err)
+		}
+		sum += float64(loss)
+		if progress != nil {
+			progress(i+1, n)
+		}
+	}
+	return evalResult{Tokens: n * B * T, Batches: n, B: B, T: T, Loss: sum / float64(n), Seconds: time.Since(start).Seconds()}, nil
+}
+
+// evalTokens opens the tokens of --data: a gpt prepare folder's val.bin, a
+// token file, or a text file encoded with tok. The closer releases a
+// mapped token file.
+func evalTokens(path string, tok tokenizer.Tokenizer) (data.Tokens, func(), error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, errorf("--data %s: no such file or folder", path)
+	}
+	if fi.IsDir() {
+		val := filepath.Join(path, "val.bin")
+		if _, err := os.Stat(val); err != nil {
+			return nil, nil, errorf("--data %s: a folder without a val.bin (want a gpt prepare folder, a token file or a text file)", path)
+		}
+		if err := sameTokenizer(filepath.Join(path, "tokenizer.json"), tok); err != nil {
+			return nil, nil, err
+		}
+		path = val
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, errorf("--data %v", err)
+	}
+	var head [4]byte
+	k, _ := io.ReadFull(f, head[:])
+	f.Close()
+	if k == 4 && binary.LittleEndian.Uint32(head[:]) == data.Magic {
+		tf, err := data.OpenTokens(path)
+		if err != nil {
+			return nil, nil, errorf("--data %v", err)
+		}
+		return tf, func() { tf.Close() }, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, errorf("--data %v", err)
+	}
+	if !data.IsText(b) {
+		return nil, nil, errorf("--data %s: neither a token file nor text", path)
+	}
+	ids := tok.Encode(string(b))
+	s := data.Slice{Label: path, IDs: make([]int32, len(ids))}
+	for i, id := range ids {
+		s.IDs[i] = int32(id)
+	}
+	return s, func() {}, nil
+}
+
+// sameTokenizer checks that a prepared folder's tokenizer.json, if there
+// is one, is the model's tokenizer.
+func sameTokenizer(path string, tok tokenizer.Tokenizer) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil // no tokenizer.json: trust the user
+	}
+	var s tokenizer.Spec
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil // a text BPE file: not comparable here
+	}
+	want, _ := json.Marshal(tok.Spec())
+	got, _ := json.Marshal(s)
+	if !bytes.Equal(want, got) {
+		return errorf("--data: %s is tokenized with %s, the model uses %s", filepath.Dir(path), s.Name, tok.Spec().Name)
+	}
+	return nil
+}
+
+func runEval(args []string) error {
+	fs := newFlagSet("eval")
+	ckPath := fs.String("checkpoint", "", "model: a .ckpt or run folder, a model.safetensors (or its folder) or an llm.c .bin")
+	dataPath := fs.String("data", "", "text file (encoded with the model's tokenizer), token file (.bin), or a gpt prepare folder (its val.bin)")
+	batch := fs.Int("batch", 4, "sequences per batch")
+	context := fs.Int("context", 0, "tokens per sequence (0: the model's context)")
+	maxBatches := fs.Int("max-batches", 0, "evaluate at most this many batches (0: all)")
+	threads := fs.Int("threads", 0, "threads (0: all cores)")
+	tokName := fs.String("tokenizer", "", "tokenizer for a model file that has none (llm.c, foreign safetensors)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: gpt eval --checkpoint MODEL --data FILE_OR_DIR [--batch 4] [--context N] [--max-batches N]\n\nMean cross-entropy and perplexity over consecutive windows of the data (deterministic).")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return errorf("unexpected arguments %q", fs.Args())
+	case *ckPath == "":
+		return errorf("--checkpoint is required")
+	case *dataPath == "":
+		return errorf("--data is required (a text file, a token file or a gpt prepare folder)")
+	case *batch < 1:
+		return errorf("--batch %d: want at least 1", *batch)
+	case *context < 0:
+		return errorf("--context %d: want 0 (the model's) or more", *context)
+	case *maxBatches < 0:
+		return errorf("--max-batches %d: want 0 (all) or more", *maxBatches)
+	case *threads < 0:
+		return errorf("--threads %d: want 0 (all cores) or more", *threads)
+	}
+	if *threads > 0 {
+		kernels.SetThreads(*threads)
+	}
+	ck, _, err := importModel(*ckPath, *tokName, evalStderr)
+	if err != nil {
+		return err
+	}
+	tok, err := modelTokenizer(ck, *ckPath)
+	if err != nil {
+		return err
+	}
+	ck.Train = nil
+	m, err := ck.Model()
+	if err != nil {
+		return errorf("%s: %v", *ckPath, err)
+	}
+	T := *context
+	if T > m.Config.Context {
+		return errorf("--context %d exceeds the model's context %d", T, m.Config.Context)
+	}
+	toks, closeToks, err := evalTokens(*dataPath, tok)
+	if err != nil {
+		return err
+	}
+	defer closeToks()
+	B := *batch
+	if T == 0 {
+		// The model's context, shortened (and the batch shrunk) when the
+		// data is too short for one batch of it.
+		T = min(m.Config.Context, max(toks.Len()-1, 1))
+		B = max(min(B, (toks.Len()-1)/T), 1)
+	}
+
+	var progress func(done, total int)
+	if isTerminal(evalStderr) {
+		var bar *progressbar.ProgressBar
+		progress = func(done, total int) {
+			if bar == nil {
+				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(evalStderr), progressbar.OptionSetWidth(30),
+					progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true),
+					progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish(),
+					progressbar.OptionSetDescription("eval"))
+			}
+			_ = bar.Set(done)
+			if done == total {
+				_ = bar.Finish()
+			}
+		}
+	}
+	r, err := evaluate(m, toks, B, T, *maxBatches, progress)
+	if err != nil {
+		return errorf("%v", oneLineErr(err))
+	}
+	fmt.Fprintf(evalStdout, "eval %s on %s: %d tokens (%d batches of %dx%d), loss %.4f, perplexity %.2f, %.0f tok/s\n",
+		*ckPath, *dataPath, r.Tokens, r.Batches, r.B, r.T, r.Loss, math.Exp(r.Loss), float64(r.Tokens)/max(r.Seconds, 1e-9))
+	return nil
+}
