@@ -18,7 +18,8 @@ const (
 	LlmcVersionBF16 = 5
 	llmcHeaderInts  = 256
 	llmcHeaderBytes = 4 * llmcHeaderInts
-	llmcVocabAlign  = 128 // llm.c pads V up to a multiple of this
+	llmcVocabAlign  = 128     // llm.c pads V up to a multiple of this
+	llmcChunk       = 1 << 16 // elements converted at a time
 )
 
 // llmcHeader is the shape an llm.c model file declares.
@@ -155,20 +156,20 @@ func importLlmc(path string, opt ImportOptions) (*Checkpoint, []string, error) {
 	ck := &Checkpoint{Config: c, Tokenizer: spec, Params: make([]float32, model.NumParams(c)), Provenance: NewProvenance()}
 	v := model.NewViews(ck.Params, c)
 	var scratch []float32
-	var raw []byte
+	raw := make([]byte, llmcChunk*h.elemSize)
+	// read fills dst from the file in chunks (no file-sized buffers).
 	read := func(dst []float32) error {
-		need := len(dst) * int(h.elemSize)
-		if cap(raw) < need {
-			raw = make([]byte, need)
-		}
-		b := raw[:need]
-		if _, err := io.ReadFull(r, b); err != nil {
-			return fmt.Errorf("truncated: %v", err)
-		}
-		if h.version == LlmcVersionBF16 {
-			decodeBF16(dst, b, false)
-		} else {
-			decodeF32(dst, b, false)
+		for lo := 0; lo < len(dst); lo += llmcChunk {
+			x := dst[lo:min(lo+llmcChunk, len(dst))]
+			b := raw[:len(x)*int(h.elemSize)]
+			if _, err := io.ReadFull(r, b); err != nil {
+				return fmt.Errorf("truncated: %v", err)
+			}
+			if h.version == LlmcVersionBF16 {
+				decodeBF16(x, b, false)
+			} else {
+				decodeF32(x, b, false)
+			}
 		}
 		return nil
 	}
@@ -178,22 +179,29 @@ func importLlmc(path string, opt ImportOptions) (*Checkpoint, []string, error) {
 			layers = c.Layers
 		}
 		for l := 0; l < layers; l++ {
-			n := t.rows * t.cols
-			if cap(scratch) < n {
-				scratch = make([]float32, n)
-			}
-			src := scratch[:n]
-			if err := read(src); err != nil {
-				return nil, nil, err
-			}
 			dst := t.ours(&v, l)
 			switch {
 			case t.transpose:
-				transpose(dst, src, t.rows, t.cols)
+				n := t.rows * t.cols
+				if cap(scratch) < n {
+					scratch = make([]float32, n)
+				}
+				if err := read(scratch[:n]); err != nil {
+					return nil, nil, err
+				}
+				transpose(dst, scratch[:n], t.rows, t.cols)
 			case t.name == "wte":
-				copy(dst, src[:h.V*h.C]) // padded rows dropped
+				if err := read(dst); err != nil {
+					return nil, nil, err
+				}
+				// The padded rows V..Vp-1 are dropped.
+				if _, err := r.Discard((h.Vp - h.V) * h.C * int(h.elemSize)); err != nil {
+					return nil, nil, fmt.Errorf("truncated: %v", err)
+				}
 			default:
-				copy(dst, src)
+				if err := read(dst); err != nil {
+					return nil, nil, err
+				}
 			}
 		}
 	}
@@ -240,7 +248,19 @@ func exportLlmc(path string, ck *Checkpoint) error {
 			return err
 		}
 		var scratch []float32
-		var raw []byte
+		raw := make([]byte, 4*llmcChunk)
+		// write writes src in chunks.
+		write := func(src []float32) error {
+			for lo := 0; lo < len(src); lo += llmcChunk {
+				x := src[lo:min(lo+llmcChunk, len(src))]
+				b := raw[:4*len(x)]
+				encodeF32(b, x, false)
+				if _, err := w.Write(b); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 		for _, t := range llmcTensors(c, vp) {
 			layers := 1
 			if t.layered {
@@ -248,27 +268,21 @@ func exportLlmc(path string, ck *Checkpoint) error {
 			}
 			for l := 0; l < layers; l++ {
 				src := t.ours(&v, l)
-				out := src
-				n := t.rows * t.cols
-				if t.transpose || t.name == "wte" {
+				if t.transpose {
+					n := t.rows * t.cols
 					if cap(scratch) < n {
 						scratch = make([]float32, n)
 					}
-					out = scratch[:n]
-					if t.transpose {
-						transpose(out, src, t.cols, t.rows) // ours is [in, out] = [cols, rows]
-					} else {
-						copy(out, src)
-						clear(out[len(src):])
-					}
+					transpose(scratch[:n], src, t.cols, t.rows) // ours is [in, out] = [cols, rows]
+					src = scratch[:n]
 				}
-				if cap(raw) < 4*n {
-					raw = make([]byte, 4*n)
-				}
-				b := raw[:4*n]
-				encodeF32(b, out, false)
-				if _, err := w.Write(b); err != nil {
+				if err := write(src); err != nil {
 					return err
+				}
+				if t.name == "wte" { // zero rows V..Vp-1
+					if err := write(make([]float32, (vp-c.VocabSize)*c.Embd)); err != nil {
+						return err
+					}
 				}
 			}
 		}
