@@ -89,6 +89,7 @@ func importHF(path string, opt ImportOptions) (*Checkpoint, []string, error) {
 	skipped := 0
 	lmHead := ""
 	layers := 0
+	seenLayer := map[int]bool{}
 	for _, t := range s.Tensors {
 		n := strings.TrimPrefix(t.Name, "transformer.")
 		if n == "lm_head.weight" {
@@ -101,6 +102,7 @@ func importHF(path string, opt ImportOptions) (*Checkpoint, []string, error) {
 				return nil, nil, fmt.Errorf("tensor %q: bad layer number", t.Name)
 			}
 			layers = max(layers, l+1)
+			seenLayer[l] = true
 			if rest := n[len(m[0]):]; rest == "attn.bias" || rest == "attn.masked_bias" {
 				skipped++
 				continue
@@ -135,6 +137,13 @@ func importHF(path string, opt ImportOptions) (*Checkpoint, []string, error) {
 	}
 	if layers == 0 {
 		return nil, nil, errors.New("not a GPT-2 model: no h.N layers")
+	}
+	if len(seenLayer) != layers {
+		for l := range layers {
+			if !seenLayer[l] {
+				return nil, nil, fmt.Errorf("not a GPT-2 model: layers up to h.%d but no h.%d", layers-1, l)
+			}
+		}
 	}
 	c := model.Config{VocabSize: wte[0], Context: wpe[0], Layers: layers, Embd: wte[1], Activation: model.GELU}
 	if c.VocabSize > maxDim || c.Context > maxDim || c.Embd > maxDim {
@@ -178,8 +187,10 @@ func importHF(path string, opt ImportOptions) (*Checkpoint, []string, error) {
 		return nil, nil, fmt.Errorf("not a GPT-2 model: %v", err)
 	}
 
-	ck := &Checkpoint{Config: c, Params: make([]float32, model.NumParams(c)), Provenance: NewProvenance()}
-	for _, t := range model.Layout(c) {
+	// Check every tensor's presence and shape before allocating (a
+	// crafted h.N name must not make a huge model).
+	layout := model.Layout(c)
+	for _, t := range layout {
 		hn := hfName(t.Name)
 		fn, ok := names[hn]
 		if !ok {
@@ -189,7 +200,11 @@ func importHF(path string, opt ImportOptions) (*Checkpoint, []string, error) {
 		if !sameShape(ft.Shape, t.Shape) {
 			return nil, nil, fmt.Errorf("shapes do not form a GPT-2 (V %d, maxT %d, C %d): %s is %v, want %v", c.VocabSize, c.Context, c.Embd, fn, ft.Shape, t.Shape)
 		}
-		if err := s.read(ck.Params[t.Offset:t.Offset+t.Size], fn); err != nil {
+	}
+	ck := &Checkpoint{Config: c, Params: make([]float32, model.NumParams(c)), Provenance: NewProvenance()}
+	for _, t := range layout {
+		hn := hfName(t.Name)
+		if err := s.read(ck.Params[t.Offset:t.Offset+t.Size], names[hn]); err != nil {
 			return nil, nil, err
 		}
 		delete(names, hn)

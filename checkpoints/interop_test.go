@@ -461,6 +461,9 @@ func TestImportHFVariants(t *testing.T) {
 	bad("missing layer", func(ts []SafetensorsOut) []SafetensorsOut {
 		return append(ts, SafetensorsOut{Name: "h.2.ln_1.weight", Shape: []int{64}, Data: make([]float32, 64)})
 	}, opt, "not a GPT-2 model of 3 layers: no h.2.ln_1.bias tensor")
+	bad("layer far away", func(ts []SafetensorsOut) []SafetensorsOut {
+		return append(ts, SafetensorsOut{Name: "h.9999999.ln_1.weight", Shape: []int{64}, Data: make([]float32, 64)})
+	}, opt, "not a GPT-2 model: layers up to h.9999999 but no h.2")
 	bad("no wte", func(ts []SafetensorsOut) []SafetensorsOut { return ts[1:] }, opt, "not a GPT-2 model: no wte.weight tensor")
 
 	// config.json beside the file: n_head used, other values checked.
@@ -627,6 +630,11 @@ func TestImportLlmcBadInput(t *testing.T) {
 		{"heads", func(b []byte) []byte { binary.LittleEndian.PutUint32(b[20:], 3); return b }, "3 heads do not divide C 8"},
 		{"Vp below V", func(b []byte) []byte { binary.LittleEndian.PutUint32(b[28:], 8); return b }, "padded vocabulary Vp 8 below V 10"},
 		{"negative L", func(b []byte) []byte { binary.LittleEndian.PutUint32(b[16:], 0xffffffff); return b }, "bad header: L = -1"},
+		{"huge", func(b []byte) []byte {
+			binary.LittleEndian.PutUint32(b[16:], 1<<24)
+			binary.LittleEndian.PutUint32(b[24:], 1<<24)
+			return b
+		}, "implausible shape"},
 	} {
 		p := filepath.Join(dir, c.name+".bin")
 		os.WriteFile(p, c.edit(append([]byte(nil), orig...)), 0o644)
@@ -667,4 +675,28 @@ func TestDetectFormat(t *testing.T) {
 	}
 	_, _, _, err := Import(dir, ImportOptions{})
 	mustContain(t, err, "is a folder without a model.safetensors or a latest.ckpt")
+}
+
+// The safetensors header parser never panics and what it accepts covers
+// the data exactly.
+func FuzzSafetensorsHeader(f *testing.F) {
+	f.Add([]byte(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`), int64(8))
+	f.Add([]byte(`{"__metadata__":{"format":"pt"},"b":{"dtype":"BF16","shape":[1,3],"data_offsets":[0,6]},"c":{"dtype":"F16","shape":[],"data_offsets":[6,8]}}`), int64(8))
+	f.Add([]byte(`{"a":{"dtype":"F32","shape":[9223372036854775807,2],"data_offsets":[0,8]}}`), int64(8))
+	f.Fuzz(func(t *testing.T, hdr []byte, dataLen int64) {
+		ts, _, err := parseSafetensorsHeader(hdr, dataLen)
+		if err != nil {
+			return
+		}
+		var pos int64
+		for _, x := range ts {
+			if x.Begin != pos || x.End < x.Begin || int64(x.NumElements())*stDTypeSize[x.DType] != x.End-x.Begin {
+				t.Fatalf("accepted %+v at %d", x, pos)
+			}
+			pos = x.End
+		}
+		if pos != dataLen {
+			t.Fatalf("accepted tensors covering %d of %d bytes", pos, dataLen)
+		}
+	})
 }

@@ -97,6 +97,9 @@ func parseLlmcHeader(b []byte, size int64) (llmcHeader, error) {
 		return llmcHeader{}, fmt.Errorf("bad header: %d heads do not divide C %d", h.NH, h.C)
 	}
 	C, L := int64(h.C), int64(h.L)
+	if f := float64(h.Vp+h.maxT)*float64(C) + float64(L)*(12*float64(C)*float64(C)+13*float64(C)); f > 1<<44 {
+		return llmcHeader{}, fmt.Errorf("bad header: implausible shape (V %d, maxT %d, L %d, C %d: %.3g parameters)", h.V, h.maxT, h.L, h.C, f)
+	}
 	h.numParams = int64(h.Vp)*C + int64(h.maxT)*C + L*12*C*C + L*13*C + 2*C
 	h.expectedBytes = llmcHeaderBytes + h.numParams*h.elemSize
 	switch {
