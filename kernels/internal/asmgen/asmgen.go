@@ -484,14 +484,16 @@ func emitInterleave(w *writer, width int) {
 		w.i("TESTQ CX, CX")
 		w.i("JZ %s_end", lbl)
 		w.f("%s:", lbl)
-		rowAddr := []string{"(R8)(AX*1)", "(R8)(AX*1)", "(R8)(AX*1)", "(R9)(AX*1)", "(R9)(AX*1)", "(R9)(AX*1)", "(R10)(AX*1)", "(R10)(AX*1)"}
-		// Rows 1, 2, 4, 5, 7 need the row stride added: use DX = AX + BX
-		// and AX + 2*BX forms via a second index.
+		// Row r0+i at base R8 (i = 0-2), R9 (3-5) or R10 (6-7), plus the
+		// column offset AX, plus 0, 1 or 2 row strides: DX = AX + ld,
+		// R13 = AX + 2*ld.
 		w.i("LEAQ (AX)(BX*1), DX")
 		w.i("LEAQ (AX)(BX*2), R13")
-		rowAddr[1], rowAddr[2] = "(R8)(DX*1)", "(R8)(R13*1)"
-		rowAddr[4], rowAddr[5] = "(R9)(DX*1)", "(R9)(R13*1)"
-		rowAddr[7] = "(R10)(DX*1)"
+		rowAddr := []string{
+			"(R8)(AX*1)", "(R8)(DX*1)", "(R8)(R13*1)",
+			"(R9)(AX*1)", "(R9)(DX*1)", "(R9)(R13*1)",
+			"(R10)(AX*1)", "(R10)(DX*1)",
+		}
 		for i := 0; i < rows; i++ {
 			w.i("VMOVUPS %s, %s", rowAddr[i], y(i))
 		}
@@ -515,9 +517,10 @@ func emitInterleave(w *writer, width int) {
 				w.i("VPERM2F128 $0x20, %s, %s, %s", y(q+4), y(q), y(8+q))
 				w.i("VPERM2F128 $0x31, %s, %s, %s", y(q+4), y(q), y(12+q))
 			}
+			// k step q (q < 4) is in Y8+q and step q+4 in Y12+q, so step
+			// q is in Y8+q for all q < 8.
 			for q := 0; q < 8; q++ {
-				src := y(8 + q/4*0 + q) // q < 4: Y8+q; q >= 4: Y12+(q-4) = Y8+q
-				w.i("VMOVUPS %s, %d(R12)", src, q*width*4)
+				w.i("VMOVUPS %s, %d(R12)", y(8+q), q*width*4)
 			}
 		} else {
 			w.i("VUNPCKLPS %s, %s, %s", y(1), y(0), y(8))
