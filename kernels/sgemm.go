@@ -25,14 +25,18 @@ package kernels
 // 2 x 150, not 256 + 44), and since the KC blocks depend only on K, each C
 // element is always summed in the same order.
 //
-// Parallelism (kernels.For), two modes, both cutting only along M or N:
-//   - most shapes: the row tiles of C are split over the threads. Each
-//     KC x NC block of B is packed once, cooperatively, into a shared
+// Parallelism (kernels.For), cutting only along M or N:
+//   - usually: the row tiles of C are split over the threads with one For,
+//     and each piece runs the whole loop nest above on its rows with its
+//     own buffers (each packs all of B: cheap next to its share of the
+//     flops, and no barriers).
+//   - huge B (k*n >= gemmSharedMinB): the row tiles are still split, but
+//     each KC x NC block of B is packed once, cooperatively, into a shared
 //     buffer (one For), then each thread packs its own rows of A and runs
 //     the micro-kernels against the shared block (a second For; For
 //     returning is the barrier).
 //   - few rows (fewer than 4 row tiles per thread): the column tiles are
-//     split, and each piece runs the whole loop nest with its own buffers.
+//     split, each piece with its own buffers.
 //
 // Nothing is split along K, and a tile is a partial edge tile only at the
 // true edge of C, so the result is bit-identical for any thread count.
@@ -102,6 +106,14 @@ const (
 	gemmMinPackElems  = 1 << 16 // B elements per parallel packing piece
 )
 
+// Below this many elements of B (k*n), the row pieces each pack all of B
+// themselves rather than share one packed copy. On the 2-core machine the
+// duplicated packing was cheaper than the two For barriers per KC x NC
+// block of the shared mode for every model shape, B of 50257 x 768
+// included (TN 256x2048x256: 258 against 141 GFLOP/s; big shapes 0-5%
+// faster), so the shared mode is kept only for huge B. Tests lower it.
+var gemmSharedMinB = float64(1 << 26)
+
 // gemmJob carries one Sgemm call to the pieces run by For. Jobs are pooled
 // with their bound methods so that a call allocates nothing.
 type gemmJob struct {
@@ -119,6 +131,7 @@ type gemmJob struct {
 	pc, kc  int
 	betaCur float32
 
+	rowsFn  func(lo, hi int) // piece = tiles [lo, hi) along M, all of N
 	colsFn  func(lo, hi int) // piece = tiles [lo, hi) along N, all of M
 	packFn  func(lo, hi int) // piece = B panels [lo, hi) of the block
 	blockFn func(lo, hi int) // piece = tiles [lo, hi) along M, one block
@@ -126,11 +139,17 @@ type gemmJob struct {
 
 var gemmJobs = sync.Pool{New: func() any {
 	j := &gemmJob{}
+	j.rowsFn = j.rows
 	j.colsFn = j.cols
 	j.packFn = j.packPanels
 	j.blockFn = j.blockRows
 	return j
 }}
+
+func (j *gemmJob) rows(lo, hi int) {
+	mr := j.kern.mr
+	j.run(lo*mr, min(hi*mr, j.m), 0, j.n)
+}
 
 func (j *gemmJob) cols(lo, hi int) {
 	nr := j.kern.nr
@@ -236,6 +255,11 @@ func sgemm(kern *gemmKernel, aT, bT bool, m, n, k int, alpha float32, a []float3
 	switch {
 	case threads == 1 || flops < gemmParallelFlops:
 		j.run(0, m, 0, n)
+	case tm >= 4*threads && float64(k)*float64(n) < gemmSharedMinB:
+		// B is small: every piece packs its own copy of it, so the whole
+		// call needs one For instead of two per block.
+		grain := int(gemmMinPieceFlops/(2*float64(kern.mr)*float64(n)*float64(k))) + 1
+		For(tm, grain, j.rowsFn)
 	case tm >= 4*threads:
 		j.runShared()
 	default:

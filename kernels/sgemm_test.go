@@ -37,6 +37,13 @@ func useGemm(t testing.TB, k *gemmKernel) {
 	t.Cleanup(func() { curGemm = old })
 }
 
+// useSharedB makes every parallel Sgemm use the shared packed-B mode.
+func useSharedB(t testing.TB) {
+	old := gemmSharedMinB
+	gemmSharedMinB = 0
+	t.Cleanup(func() { gemmSharedMinB = old })
+}
+
 func useGemv(t testing.TB, k *gemvKernel) {
 	old := curGemv
 	curGemv = k
@@ -164,14 +171,20 @@ func TestSgemmKernels(t *testing.T) {
 // TestSgemmLarge covers several cache blocks and the parallel paths.
 func TestSgemmLarge(t *testing.T) {
 	sizes := [][3]int{{129, 257, 300}, {300, 70, 513}, {40, 700, 260}, {200, 33, 1030}, {96, 256, 100}, {96, 288, 100}}
-	for _, kern := range append([]*gemmKernel{nil}, gemmKernels...) {
+	for i, kern := range append([]*gemmKernel{nil, nil}, gemmKernels...) {
 		name := "default"
 		if kern != nil {
 			name = kern.name
 		}
+		if i == 1 {
+			name = "default-sharedB"
+		}
 		t.Run(name, func(t *testing.T) {
 			if kern != nil {
 				useGemm(t, kern)
+			}
+			if i == 1 {
+				useSharedB(t)
 			}
 			r := rand.New(rand.NewPCG(3, 4))
 			for _, sz := range sizes {
@@ -445,8 +458,11 @@ func TestDeterminism(t *testing.T) {
 		{false, true, 37, 700, 530},   // split along N
 		{true, false, 130, 129, 260},
 	}
-	for _, kern := range gemmKernels {
+	for i, kern := range append(append([]*gemmKernel{}, gemmKernels...), curGemm) {
 		useGemm(t, kern)
+		if i == len(gemmKernels) {
+			useSharedB(t)
+		}
 		for _, gc := range gemms {
 			ar, ac := gc.m, gc.k
 			if gc.aT {
