@@ -7,7 +7,6 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -65,22 +64,14 @@ func save(path string, ck *Checkpoint, opt SaveOptions) (err error) {
 		return fmt.Errorf("zstd level %d out of range 1..22", level)
 	}
 
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
+	return createAtomic(path, func(f *os.File) error {
+		return writeCheckpoint(f, ck, m, flags, metaJSON, level)
+	})
+}
 
+// writeCheckpoint writes the header placeholder, the zstd stream, then the
+// real header at offset 0.
+func writeCheckpoint(f *os.File, ck *Checkpoint, m *meta, flags uint32, metaJSON []byte, level int) error {
 	var w io.Writer = f
 	if testHookWriter != nil {
 		w = testHookWriter(w)
@@ -104,7 +95,7 @@ func save(path string, ck *Checkpoint, opt SaveOptions) (err error) {
 	if m.Train != nil {
 		bufs = append(bufs, ck.Train.AdamW.M, ck.Train.AdamW.V)
 	}
-	n, err := writeTensors(sw, bufs, model.Layout(ck.Config), opt.BF16, flags&flagShuffled != 0)
+	n, err := writeTensors(sw, bufs, model.Layout(ck.Config), flags&flagBF16 != 0, flags&flagShuffled != 0)
 	if err != nil {
 		enc.Close()
 		return err
@@ -115,22 +106,8 @@ func save(path string, ck *Checkpoint, opt SaveOptions) (err error) {
 	h.dataLen = uint64(n)
 	h.payloadLen = uint64(cw.n)
 	h.contentCRC = sw.crc
-	if _, err := f.WriteAt(h.marshal(), 0); err != nil {
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
+	_, err = f.WriteAt(h.marshal(), 0)
+	return err
 }
 
 // prepare checks ck against opt and returns the metadata and header flags.

@@ -2,54 +2,24 @@ package reffixture
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gptgo/gptgo/model"
 )
 
-// refParamShapes lists every parameter of c with its Hugging Face shape, in
-// fixture order.
+// refParamShapes lists every parameter of the fixture's model in the
+// model's layout order, with Hugging Face shapes.
 func refParamShapes(c Config) (names []string, shapes [][]int) {
-	V, T, C := c.Vocab, c.Context, c.Embd
-	add := func(name string, shape ...int) {
-		names = append(names, name)
-		shapes = append(shapes, shape)
+	for _, t := range model.Layout(model.Config{VocabSize: c.Vocab, Context: c.Context, Layers: c.Layers,
+		Heads: c.Heads, Embd: c.Embd, Activation: model.Activation(c.Activation)}) {
+		names, shapes = append(names, t.Name), append(shapes, t.Shape)
 	}
-	add("wte", V, C)
-	add("wpe", T, C)
-	for l := 0; l < c.Layers; l++ {
-		p := fmt.Sprintf("h.%d.", l)
-		add(p+"ln_1.weight", C)
-		add(p+"ln_1.bias", C)
-		add(p+"attn.c_attn.weight", C, 3*C)
-		add(p+"attn.c_attn.bias", 3*C)
-		add(p+"attn.c_proj.weight", C, C)
-		add(p+"attn.c_proj.bias", C)
-		add(p+"ln_2.weight", C)
-		add(p+"ln_2.bias", C)
-		add(p+"mlp.c_fc.weight", C, 4*C)
-		add(p+"mlp.c_fc.bias", 4*C)
-		add(p+"mlp.c_proj.weight", 4*C, C)
-		add(p+"mlp.c_proj.bias", C)
-	}
-	add("ln_f.weight", C)
-	add("ln_f.bias", C)
 	return names, shapes
-}
-
-func refShapeEqual(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestReferenceFixturesLoad checks the structure of the committed fixtures,
@@ -89,7 +59,7 @@ func TestReferenceFixturesLoad(t *testing.T) {
 					t.Errorf("missing tensor %q", name)
 					continue
 				}
-				if !refShapeEqual(got, shape) {
+				if !slices.Equal(got, shape) {
 					t.Errorf("tensor %q has shape %v, want %v", name, got, shape)
 				}
 				for i, v := range data {
