@@ -149,7 +149,7 @@ func TestLogitsAndCrossEntropyGradients(t *testing.T) {
 	var count int
 	loss := func() float64 {
 		LogitsForward(buf, x, wte, N, C, V)
-		l, n := CrossEntropyForward(buf, losses, targets, N, V)
+		l, n := CrossEntropy(buf, losses, targets, N, V)
 		count = n
 		return float64(l)
 	}
@@ -157,7 +157,7 @@ func TestLogitsAndCrossEntropyGradients(t *testing.T) {
 	if count != 5 {
 		t.Fatalf("%d targets counted, want 5 (one is -1)", count)
 	}
-	CrossEntropyBackward(buf, buf, targets, count, N, V)
+	// buf now holds dloss/dlogits from the base point.
 	dx, dwte := make([]float32, N*C), make([]float32, V*C)
 	LogitsBackward(dx, dwte, buf, x, wte, N, C, V)
 	// The loss is a mean of O(1) values in float32: use a larger step.

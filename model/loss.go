@@ -6,67 +6,55 @@ import (
 	"github.com/gptgo/gptgo/kernels"
 )
 
-// CrossEntropyForward turns each row of logits into probabilities IN PLACE
-// and returns the mean cross-entropy over the rows whose target is not -1,
-// and how many such rows there were:
+// CrossEntropy is the fused softmax + cross-entropy output layer, forward
+// and backward in one pass over each row of logits (which is read once from
+// memory and written once). It returns the mean loss over the rows whose
+// target is not -1 and how many such rows there were, and overwrites the
+// logits with the gradient of that mean:
 //
-//	p = softmax(logits) = e^(l - max) / Σ e^(l - max)
+//	p = softmax(l) = e^(l - max) / Σ e^(l - max)
 //	loss_r = log Σ e^(l - max) + max - l[target]
+//	dloss/dl = (p - onehot(target)) / count         (0 for ignored rows)
 //
+// The backward needs nothing but p and the target, so computing it here
+// saves a second pass over the [N,V] buffer, the largest in the model.
 // losses[r] holds each row's loss (0 for ignored rows). The mean is summed
 // in float64 in row order, so it is the same for any thread count.
-// Shapes: probs [N,V] (holds the logits on entry), losses [N], targets [N].
-func CrossEntropyForward(probs, losses []float32, targets []int32, N, V int) (mean float32, count int) {
+// Shapes: dlogits [N,V] (holds the logits on entry), losses [N], targets [N].
+func CrossEntropy(dlogits, losses []float32, targets []int32, N, V int) (mean float32, count int) {
+	for _, t := range targets[:N] {
+		if t >= 0 {
+			count++
+		}
+	}
+	if count == 0 {
+		clear(dlogits[:N*V])
+		clear(losses[:N])
+		return 0, 0
+	}
+	scale := 1 / float32(count)
 	kernels.For(N, 1, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			row := probs[r*V : (r+1)*V]
-			mx := kernels.MaxF32(row)
+			row := dlogits[r*V : (r+1)*V]
 			tgt := targets[r]
-			var shifted float32 // l[target] - max, read before row is overwritten
-			if tgt >= 0 {
-				shifted = row[tgt] - mx
-			}
-			sum := kernels.ExpSubSum(row, row, mx)
-			if tgt >= 0 {
-				losses[r] = float32(math.Log(float64(sum))) - shifted
-			} else {
+			if tgt < 0 {
+				clear(row)
 				losses[r] = 0
+				continue
 			}
-			kernels.ScaleF32(row, row, 1/sum)
+			mx := kernels.MaxF32(row)
+			shifted := row[tgt] - mx // read before row is overwritten
+			sum := kernels.ExpSubSum(row, row, mx)
+			losses[r] = float32(math.Log(float64(sum))) - shifted
+			kernels.ScaleF32(row, row, scale/sum)
+			row[tgt] -= scale
 		}
 	})
 	var total float64
 	for r := 0; r < N; r++ {
 		if targets[r] >= 0 {
 			total += float64(losses[r])
-			count++
 		}
-	}
-	if count == 0 {
-		return 0, 0
 	}
 	return float32(total / float64(count)), count
-}
-
-// CrossEntropyBackward applies the chain rule to the mean loss through the
-// softmax, in place: for rows with a target,
-//
-//	dlogits = (p - onehot(target)) / count
-//
-// and 0 for ignored rows. dlogits may be (and in Model is) the probs buffer.
-// Shapes: dlogits [N,V], probs [N,V], targets [N].
-func CrossEntropyBackward(dlogits, probs []float32, targets []int32, count, N, V int) {
-	scale := 1 / float32(count)
-	kernels.For(N, 1, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			d, p := dlogits[r*V:(r+1)*V], probs[r*V:(r+1)*V]
-			tgt := targets[r]
-			if tgt < 0 {
-				clear(d)
-				continue
-			}
-			kernels.ScaleF32(d, p, scale)
-			d[tgt] -= scale
-		}
-	})
 }

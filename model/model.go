@@ -17,7 +17,7 @@ type Model struct {
 	acts  *activations // sized for the last (B, T)
 	B, T  int          // shape of the last Forward
 	count int          // targets that were not ignored in the last Forward
-	probs bool         // acts.logits holds probabilities (Forward had targets)
+	grads bool         // acts.logits holds dloss/dlogits (Forward had targets)
 }
 
 // New returns a model of shape c with GPT-2 initialisation from seed.
@@ -49,8 +49,9 @@ func (m *Model) ZeroGrad() { clear(m.Grads) }
 
 // Forward runs the model on tokens [B, T]. With targets [B, T] (-1 marks a
 // position to ignore) it returns the mean cross-entropy over the other
-// positions and keeps what Backward needs; the logits buffer then holds
-// probabilities. With targets nil it returns 0 and Logits holds the logits.
+// positions and keeps what Backward needs (the fused loss layer leaves the
+// loss's gradient in the logits buffer). With targets nil it returns 0 and
+// Logits holds the logits.
 func (m *Model) Forward(tokens, targets []int32, B, T int) (float32, error) {
 	c := m.Config
 	if T > c.Context {
@@ -92,18 +93,18 @@ func (m *Model) Forward(tokens, targets []int32, B, T int) (float32, error) {
 	}
 	LayerNormForward(a.lnf, a.lnfMean, a.lnfRstd, res, m.P.LNFW, m.P.LNFB, N, C)
 	LogitsForward(a.logits, a.lnf, m.P.WTE, N, C, V)
-	m.probs = targets != nil
+	m.grads = targets != nil
 	if targets == nil {
 		return 0, nil
 	}
-	loss, count := CrossEntropyForward(a.logits, a.losses, targets, N, V)
+	loss, count := CrossEntropy(a.logits, a.losses, targets, N, V)
 	m.count = count
 	return loss, nil
 }
 
 // Logits returns the [B, T, V] logits of the last Forward without targets.
 func (m *Model) Logits() []float32 {
-	if m.acts == nil || m.probs {
+	if m.acts == nil || m.grads {
 		return nil
 	}
 	return m.acts.logits[:m.B*m.T*m.Config.VocabSize]
@@ -113,7 +114,7 @@ func (m *Model) Logits() []float32 {
 // Forward (which must have had targets). It calls the layers in the exact
 // reverse order of Forward.
 func (m *Model) Backward() error {
-	if m.acts == nil || !m.probs {
+	if m.acts == nil || !m.grads {
 		return fmt.Errorf("model: Backward needs a Forward with targets first")
 	}
 	c, a := m.Config, m.acts
@@ -122,8 +123,8 @@ func (m *Model) Backward() error {
 	if m.count == 0 {
 		return nil // every target ignored: the loss is constant
 	}
-	CrossEntropyBackward(a.logits, a.logits, a.targets, m.count, N, V)
-	m.probs = false // the buffer now holds dlogits
+	// CrossEntropy's backward ran fused with its forward: a.logits holds dlogits.
+	m.grads = false // Backward consumes them once
 	LogitsBackward(a.dres, m.G.WTE, a.logits, a.lnf, m.P.WTE, N, C, V)
 	clear(a.dres2)
 	LayerNormBackward(a.dres2, m.G.LNFW, m.G.LNFB, a.dres, lastResidual(a), m.P.LNFW, a.lnfMean, a.lnfRstd, N, C)
