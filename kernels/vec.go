@@ -207,10 +207,21 @@ func geluBackwardGo(dx, dy, x []float32) {
 // corrections; WD is lr*weight_decay (0 for tensors that do not decay).
 type AdamWParams struct {
 	Beta1, Beta2, Eps, WD, StepSize, RBC2 float32
+	// GradScale multiplies every gradient first (gradient clipping's factor,
+	// and 1/n for n accumulated micro-batches), saving a pass over g. It is
+	// folded into the moment constants: (1-β1)·s and (1-β2)·s².
+	GradScale float32
+}
+
+// moments returns the constants that multiply g and g² in the moment
+// updates, with the gradient scale folded in.
+func (c AdamWParams) moments() (omb1, omb2 float32) {
+	return (1 - c.Beta1) * c.GradScale, (1 - c.Beta2) * c.GradScale * c.GradScale
 }
 
 // AdamWF32 applies one AdamW step to a span of parameters, elementwise:
 //
+//	g = GradScale * g
 //	m = β1 m + (1-β1) g          v = β2 v + (1-β2) g²
 //	p = (p - WD p) - StepSize * m / (sqrt(v) RBC2 + Eps)
 //
@@ -229,10 +240,11 @@ func AdamWF32(p, g, m, v []float32, c AdamWParams) {
 
 func adamwGo(p, g, m, v []float32, c AdamWParams) {
 	b1, b2 := c.Beta1, c.Beta2
+	omb1, omb2 := c.moments()
 	for i := range p {
 		gi := g[i]
-		mi := b1*m[i] + (1-b1)*gi
-		vi := b2*v[i] + (1-b2)*gi*gi
+		mi := b1*m[i] + omb1*gi
+		vi := b2*v[i] + omb2*gi*gi
 		m[i], v[i] = mi, vi
 		// Decay first, from the old value, then the Adam step: the same as
 		// torch.optim.AdamW.

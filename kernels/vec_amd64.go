@@ -190,7 +190,7 @@ func geluBackwardAsm(dx, dy, x []float32) {
 }
 
 func adamwAsm(p, g, m, v []float32, c AdamWParams) {
-	omb1, omb2 := 1-c.Beta1, 1-c.Beta2
+	omb1, omb2 := c.moments()
 	if vecImpl == vecAVX512 {
 		adamwAVX512(ptr(p), ptr(g), ptr(m), ptr(v), len(p),
 			c.Beta1, omb1, c.Beta2, omb2, c.WD, c.StepSize, c.RBC2, c.Eps)

@@ -91,7 +91,7 @@ func BenchmarkVecGeluBackward(b *testing.B) {
 }
 
 func BenchmarkVecAdamW(b *testing.B) {
-	c := AdamWParams{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WD: 1e-4, StepSize: 1e-3, RBC2: 1}
+	c := AdamWParams{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WD: 1e-4, StepSize: 1e-3, RBC2: 1, GradScale: 1}
 	benchVec(b, 28, func(n int) func() {
 		p, g, m, v := benchData(n, 0.02), benchData(n+1, 0.01), make([]float32, n), make([]float32, n)
 		return func() { AdamWF32(p, g[:n], m, v, c) }

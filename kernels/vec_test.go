@@ -296,7 +296,7 @@ func TestGeluBackward(t *testing.T) {
 }
 
 func TestAdamWF32(t *testing.T) {
-	c := AdamWParams{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WD: 1e-4, StepSize: 1e-3 / (1 - 0.9), RBC2: 1 / float32(math.Sqrt(1-0.95))}
+	c := AdamWParams{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WD: 1e-4, StepSize: 1e-3 / (1 - 0.9), RBC2: 1 / float32(math.Sqrt(1-0.95)), GradScale: 0.7}
 	forEachLevel(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(15, 16))
 		for _, n := range testLengths() {

@@ -36,9 +36,12 @@ func NewAdamW(c model.Config) *AdamW {
 	return o
 }
 
-// Update applies one AdamW step with learning rate lr to params using grads.
-// Elements are independent, so the result does not depend on the thread count.
-func (o *AdamW) Update(params, grads []float32, lr float32) {
+// Update applies one AdamW step with learning rate lr to params using
+// gradScale*grads: gradScale carries gradient clipping's factor (see
+// ClipScale) and the 1/n of n accumulated micro-batches, so neither needs a
+// pass over the gradients of its own. Elements are independent, so the
+// result does not depend on the thread count.
+func (o *AdamW) Update(params, grads []float32, lr, gradScale float32) {
 	o.Step++
 	t := float64(o.Step)
 	// Bias corrections in float64, as torch computes them.
@@ -46,7 +49,7 @@ func (o *AdamW) Update(params, grads []float32, lr float32) {
 	rbc2 := float32(1 / math.Sqrt(1-math.Pow(float64(o.Beta2), t)))
 	for ti, ts := range o.layout {
 		c := kernels.AdamWParams{Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps,
-			StepSize: stepSize, RBC2: rbc2}
+			StepSize: stepSize, RBC2: rbc2, GradScale: gradScale}
 		if o.decay[ti] {
 			c.WD = lr * o.WeightDecay
 		}

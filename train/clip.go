@@ -20,11 +20,7 @@ func GradNorm(grads []float32, partial []float64) float64 {
 	}
 	kernels.For(nb, 1, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
-			var s float64
-			for _, g := range grads[b*normBlock : min((b+1)*normBlock, len(grads))] {
-				s += float64(g) * float64(g)
-			}
-			partial[b] = s
+			partial[b] = sumSquares(grads[b*normBlock : min((b+1)*normBlock, len(grads))])
 		}
 	})
 	var sum float64
@@ -34,22 +30,32 @@ func GradNorm(grads []float32, partial []float64) float64 {
 	return math.Sqrt(sum)
 }
 
-// ClipGradNorm scales grads so their global norm is at most maxNorm and
-// returns the norm before clipping. As in torch.nn.utils.clip_grad_norm_,
-// the factor is maxNorm/(norm + 1e-6), applied only when it is below 1.
-// maxNorm <= 0 disables clipping. partial is scratch as for GradNorm.
-func ClipGradNorm(grads []float32, maxNorm float64, partial []float64) float64 {
-	norm := GradNorm(grads, partial)
+// sumSquares returns Σ x² in float64, with four independent accumulators
+// so the additions do not wait on each other (a fixed order: the result
+// depends only on x).
+func sumSquares(x []float32) float64 {
+	var s0, s1, s2, s3 float64
+	n := len(x) &^ 3
+	for i := 0; i < n; i += 4 {
+		a, b, c, d := float64(x[i]), float64(x[i+1]), float64(x[i+2]), float64(x[i+3])
+		s0 += a * a
+		s1 += b * b
+		s2 += c * c
+		s3 += d * d
+	}
+	for _, v := range x[n:] {
+		s0 += float64(v) * float64(v)
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// ClipScale returns the factor that global-norm clipping multiplies the
+// gradients by: as in torch.nn.utils.clip_grad_norm_, maxNorm/(norm + 1e-6)
+// when that is below 1, else 1. maxNorm <= 0 disables clipping. The factor
+// is applied inside the optimizer's update (AdamW.Update's gradScale).
+func ClipScale(norm, maxNorm float64) float64 {
 	if maxNorm <= 0 {
-		return norm
+		return 1
 	}
-	if coef := maxNorm / (norm + 1e-6); coef < 1 {
-		c := float32(coef)
-		kernels.For(len(grads), 1<<15, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				grads[i] *= c
-			}
-		})
-	}
-	return norm
+	return min(1, maxNorm/(norm+1e-6))
 }

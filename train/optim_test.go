@@ -5,22 +5,45 @@ import (
 	"testing"
 
 	"github.com/gptgo/gptgo/kernels"
+	"github.com/gptgo/gptgo/model"
 )
 
-func TestClipGradNorm(t *testing.T) {
+func TestClipScale(t *testing.T) {
 	g := []float32{3, 4} // norm 5
-	if n := ClipGradNorm(g, 10, nil); n != 5 || g[0] != 3 || g[1] != 4 {
-		t.Fatalf("norm under the limit: got %v and grads %v, want 5 and unchanged", n, g)
-	}
-	if n := ClipGradNorm(g, 1, nil); n != 5 {
+	if n := GradNorm(g, nil); n != 5 {
 		t.Fatalf("norm %v, want 5", n)
 	}
-	if got := math.Hypot(float64(g[0]), float64(g[1])); math.Abs(got-1) > 1e-6 {
-		t.Fatalf("clipped norm %v, want 1", got)
+	if c := ClipScale(5, 10); c != 1 {
+		t.Fatalf("norm under the limit: factor %v, want 1", c)
 	}
-	g = []float32{3, 4}
-	if ClipGradNorm(g, 0, nil); g[0] != 3 {
+	if c := ClipScale(5, 1); math.Abs(c*5-1) > 1e-6 {
+		t.Fatalf("factor %v does not bring norm 5 to 1", c)
+	}
+	if c := ClipScale(5, 0); c != 1 {
 		t.Fatal("maxNorm 0 must disable clipping")
+	}
+}
+
+// Update with gradScale s equals Update on gradients multiplied by s.
+func TestUpdateGradScale(t *testing.T) {
+	c := model.Config{VocabSize: 11, Context: 4, Layers: 1, Heads: 1, Embd: 4, Activation: model.GELU}
+	n := model.NumParams(c)
+	p1, p2, g, gs := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range p1 {
+		p1[i] = float32(math.Sin(float64(i)))
+		p2[i] = p1[i]
+		g[i] = float32(math.Cos(float64(i))) * 1e-2
+		gs[i] = g[i] * 0.25
+	}
+	a, b := NewAdamW(c), NewAdamW(c)
+	for step := 0; step < 3; step++ {
+		a.Update(p1, g, 1e-2, 0.25)
+		b.Update(p2, gs, 1e-2, 1)
+	}
+	for i := range p1 {
+		if d := math.Abs(float64(p1[i] - p2[i])); d > 1e-6 {
+			t.Fatalf("param %d: %v with gradScale, %v with scaled gradients", i, p1[i], p2[i])
+		}
 	}
 }
 

@@ -17,9 +17,9 @@ func NewStepper(m *model.Model, clip float64) *Stepper {
 }
 
 // Step does one optimizer step over the given micro-batches, each of B*T
-// tokens and targets, accumulating their gradients (each scaled by 1/len so
-// the result is the gradient of the mean loss). It returns the mean loss
-// and the gradient norm before clipping.
+// tokens and targets, accumulating their gradients; the update uses their
+// mean (the 1/n is applied inside AdamW.Update, with clipping's factor). It
+// returns the mean loss and the norm of the mean gradient before clipping.
 func (s *Stepper) Step(tokens, targets [][]int32, B, T int, lr float32) (loss float32, norm float64, err error) {
 	m := s.Model
 	m.ZeroGrad()
@@ -34,17 +34,14 @@ func (s *Stepper) Step(tokens, targets [][]int32, B, T int, lr float32) (loss fl
 			return 0, 0, err
 		}
 	}
-	if n := len(tokens); n > 1 {
-		scale := 1 / float32(n)
-		for i := range m.Grads {
-			m.Grads[i] *= scale
-		}
-	}
 	if s.partial == nil {
 		s.partial = make([]float64, len(m.Grads)/normBlock+1)
 	}
-	norm = ClipGradNorm(m.Grads, s.GradClip, s.partial)
-	s.Opt.Update(m.Params, m.Grads, lr)
+	// The gradients hold the sum over the micro-batches: the mean's norm is
+	// 1/n of theirs, and clipping and the 1/n both go into the update.
+	n := float64(len(tokens))
+	norm = GradNorm(m.Grads, s.partial) / n
+	s.Opt.Update(m.Params, m.Grads, lr, float32(ClipScale(norm, s.GradClip)/n))
 	return float32(sum / float64(len(tokens))), norm, nil
 }
 
