@@ -44,6 +44,8 @@ const (
 	gemvMinPieceElems = 1 << 15 // elements per parallel piece, at least
 	gemvColUnit       = 64      // Trans: pieces are whole units of columns
 	gemvColBlock      = 4096    // Trans: columns of y kept in L1 per sweep
+	gemvPieceRows     = 64      // Trans: rows per piece at least, when split by rows
+	gemvMaxPieces     = 8       // Trans: pieces when split by rows, at most
 )
 
 type gemvJob struct {
@@ -54,14 +56,20 @@ type gemvJob struct {
 	lda         int
 	x, y        []float32 // contiguous; x is scaled by alpha for Trans
 	xbuf, ybuf  []float32
+	part        []float32 // Trans by row pieces: one partial y per piece
+	pieces      int
 	rowsFn      func(lo, hi int)
 	colsFn      func(lo, hi int)
+	piecesFn    func(lo, hi int)
+	reduceFn    func(lo, hi int)
 }
 
 var gemvJobs = sync.Pool{New: func() any {
 	j := &gemvJob{}
 	j.rowsFn = j.rows
 	j.colsFn = j.cols
+	j.piecesFn = j.rowPieces
+	j.reduceFn = j.reduce
 	return j
 }}
 
@@ -131,9 +139,12 @@ func sgemv(kern *gemvKernel, trans bool, m, n int, alpha float32, a []float32, l
 		}
 	} else {
 		units := (n + gemvColUnit - 1) / gemvColUnit
-		if serial {
+		switch {
+		case m >= gemvPieceRows*2 && elems >= gemvParallelElems:
+			j.transByRowPieces() // whatever the thread count: it sums differently
+		case serial:
 			j.cols(0, units)
-		} else {
+		default:
 			For(units, gemvMinPieceElems/(gemvColUnit*m)+1, j.colsFn)
 		}
 	}
@@ -186,6 +197,49 @@ func (j *gemvJob) rows(lo, hi int) {
 			}
 		}
 		i += rows
+	}
+}
+
+// transByRowPieces computes the Trans case y = beta*y + Aᵀx by pieces of
+// rows of A: each piece reads one contiguous block of A (a single memory
+// stream, which is what batch-1 decoding is bound by) into its own partial
+// y, and the partials are then added in piece order. The pieces depend only
+// on m, so the result is the same for any thread count.
+func (j *gemvJob) transByRowPieces() {
+	m, n := j.m, j.n
+	j.pieces = min(gemvMaxPieces, m/gemvPieceRows)
+	j.part = gemmGrow(j.part, j.pieces*n)
+	For(j.pieces, 1, j.piecesFn)
+	For((n+gemvColUnit-1)/gemvColUnit, 16, j.reduceFn)
+}
+
+// reduce adds the partial ys of transByRowPieces for column units [lo, hi).
+func (j *gemvJob) reduce(lo, hi int) {
+	n := j.n
+	c0, c1 := lo*gemvColUnit, min(hi*gemvColUnit, n)
+	y := j.y[c0:c1]
+	if j.beta == 0 {
+		clear(y)
+	} else if j.beta != 1 {
+		for i := range y {
+			y[i] *= j.beta
+		}
+	}
+	for p := 0; p < j.pieces; p++ {
+		for i, v := range j.part[p*n+c0 : p*n+c1] {
+			y[i] += v
+		}
+	}
+}
+
+// rowPieces computes the partial y of pieces [lo, hi) for transByRowPieces.
+func (j *gemvJob) rowPieces(lo, hi int) {
+	m, n := j.m, j.n
+	for p := lo; p < hi; p++ {
+		r0, r1 := p*m/j.pieces, (p+1)*m/j.pieces
+		sub := gemvJob{kern: j.kern, m: r1 - r0, n: n, beta: 0, lda: j.lda,
+			a: j.a[r0*j.lda:], x: j.x[r0:r1], y: j.part[p*n : (p+1)*n]}
+		sub.cols(0, (n+gemvColUnit-1)/gemvColUnit)
 	}
 }
 
