@@ -213,18 +213,23 @@ func (j *gemvJob) transByRowPieces() {
 	For((n+gemvColUnit-1)/gemvColUnit, 16, j.reduceFn)
 }
 
+// scaleBeta sets y = beta*y; beta 0 overwrites (y may hold NaN).
+func scaleBeta(y []float32, beta float32) {
+	if beta == 0 {
+		clear(y)
+	} else if beta != 1 {
+		for i := range y {
+			y[i] *= beta
+		}
+	}
+}
+
 // reduce adds the partial ys of transByRowPieces for column units [lo, hi).
 func (j *gemvJob) reduce(lo, hi int) {
 	n := j.n
 	c0, c1 := lo*gemvColUnit, min(hi*gemvColUnit, n)
 	y := j.y[c0:c1]
-	if j.beta == 0 {
-		clear(y)
-	} else if j.beta != 1 {
-		for i := range y {
-			y[i] *= j.beta
-		}
-	}
+	scaleBeta(y, j.beta)
 	for p := 0; p < j.pieces; p++ {
 		for i, v := range j.part[p*n+c0 : p*n+c1] {
 			y[i] += v
@@ -247,14 +252,7 @@ func (j *gemvJob) rowPieces(lo, hi int) {
 func (j *gemvJob) cols(lo, hi int) {
 	kern, m, lda, a, xs := j.kern, j.m, j.lda, j.a, j.x
 	j0, j1 := lo*gemvColUnit, min(hi*gemvColUnit, j.n)
-	yy := j.y[j0:j1]
-	if j.beta == 0 {
-		clear(yy)
-	} else if j.beta != 1 {
-		for i := range yy {
-			yy[i] *= j.beta
-		}
-	}
+	scaleBeta(j.y[j0:j1], j.beta)
 	for jb := j0; jb < j1; jb += gemvColBlock {
 		je := min(jb+gemvColBlock, j1)
 		w := je - jb
