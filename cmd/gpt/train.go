@@ -67,7 +67,7 @@ func runTrain(args []string) error {
 	ctxLen := fs.Int("context", 128, "context length (tokens)")
 	act := fs.String("activation", "gelu", "MLP activation: gelu, relu, tanh, sigmoid")
 	batch := fs.Int("batch", 16, "sequences per micro-batch")
-	epochs := fs.Float64("epochs", 0, "passes over the training data (used when --max-steps is 0)")
+	epochs := fs.Float64("epochs", 0, "passes over the training data (given alone, it replaces the default --max-steps)")
 	maxSteps := fs.Int("max-steps", 1000, "optimizer steps (0: use --epochs)")
 	lr := fs.Float64("lr", 2e-3, "peak learning rate")
 	minLR := fs.Float64("min-lr", 2e-4, "learning rate at the end of the cosine decay")
@@ -95,6 +95,9 @@ func runTrain(args []string) error {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
+	if set["epochs"] && !set["max-steps"] {
+		*maxSteps = 0 // --epochs alone sets the length of the run
+	}
 	var ck *checkpoints.Checkpoint
 	opt := train.Options{Batch: *batch, Context: *ctxLen, Epochs: *epochs, MaxSteps: *maxSteps, LR: *lr, MinLR: *minLR,
 		Warmup: *warmup, WeightDecay: *wd, GradClip: *clip, GradAccum: *accum, EvalEvery: *evalEvery,

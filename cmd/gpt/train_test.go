@@ -62,6 +62,22 @@ func TestTrainResumeGenerate(t *testing.T) {
 	}
 }
 
+// --epochs alone decides the number of steps: 2 epochs of a corpus with
+// 49 windows of 17 tokens at batch 4 are 2*12 = 24 steps.
+func TestTrainEpochs(t *testing.T) {
+	dir := t.TempDir()
+	corpus := writeFile(t, filepath.Join(dir, "c.txt"), []byte(strings.Repeat("abcdefgh", 105))) // 840 bytes
+	code, stdout, stderr := runTrainCmd(t, "train", "--data", corpus, "--tokenizer", "byte", "--val-fraction", "0",
+		"--layers", "1", "--heads", "1", "--embd", "8", "--context", "17", "--batch", "4", "--epochs", "2",
+		"--eval-every", "0", "--out", filepath.Join(dir, "run"))
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "12 iterations per epoch") || !strings.Contains(stdout, "plan: 24 steps (2.00 epochs)") {
+		t.Errorf("plan does not follow --epochs:\n%s", stdout)
+	}
+}
+
 func TestTrainBadInput(t *testing.T) {
 	dir := t.TempDir()
 	code, _, stderr := runTrainCmd(t, "train", "--data", filepath.Join(dir, "missing.txt"), "--out", filepath.Join(dir, "o"))
