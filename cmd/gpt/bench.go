@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -12,11 +10,6 @@ import (
 	"github.com/gptgo/gptgo/infer"
 	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
-)
-
-var (
-	benchStdout io.Writer = os.Stdout
-	benchStderr io.Writer = os.Stderr
 )
 
 func init() {
@@ -167,7 +160,7 @@ func runBench(args []string) error {
 		out := benchOutput{Model: bm.name, Params: model.NumParams(c), Config: c, Threads: *threads, Reps: *reps}
 		for _, test := range list {
 			if (test.Kind == infer.TestPP && test.N > c.Context) || (test.Kind == infer.TestTG && test.N+infer.BenchPromptTokens > c.Context) {
-				fmt.Fprintf(benchStderr, "gpt bench: %s: skipping %s (the context is %d)\n", bm.name, test, c.Context)
+				fmt.Fprintf(cmdStderr, "gpt bench: %s: skipping %s (the context is %d)\n", bm.name, test, c.Context)
 				continue
 			}
 			if test.Kind == infer.TestTG {
@@ -198,7 +191,7 @@ func runBench(args []string) error {
 		outputs = append(outputs, out)
 	}
 	if *outFmt == "json" {
-		enc := json.NewEncoder(benchStdout)
+		enc := json.NewEncoder(cmdStdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(outputs)
 	}
@@ -223,7 +216,7 @@ func printRow(cols []benchCol, cells []string) {
 		}
 		fmt.Fprintf(&b, "| %*s ", c.width, v)
 	}
-	fmt.Fprintln(benchStdout, b.String()+"|")
+	fmt.Fprintln(cmdStdout, b.String()+"|")
 	if rule {
 		b.Reset()
 		for _, c := range cols {
@@ -234,7 +227,7 @@ func printRow(cols []benchCol, cells []string) {
 				b.WriteString("| " + strings.Repeat("-", w-1) + ": ")
 			}
 		}
-		fmt.Fprintln(benchStdout, b.String()+"|")
+		fmt.Fprintln(cmdStdout, b.String()+"|")
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 func TestBenchCommand(t *testing.T) {
 	// The baby preset with a GPT-2 vocabulary is the fastest with random
 	// weights; JSON output carries every sample.
-	code, out, stderr := runGen(t, "", "bench", "--preset", "baby", "-p", "16,100", "-n", "8", "--train-batch", "1",
+	code, out, stderr := runCmd(t, "", "bench", "--preset", "baby", "-p", "16,100", "-n", "8", "--train-batch", "1",
 		"--train-context", "16", "-r", "2", "-o", "json", "--bandwidth=false", "--threads", "1")
 	if code != 0 {
 		t.Fatalf("code %d stderr %q", code, stderr)
@@ -33,7 +33,7 @@ func TestBenchCommand(t *testing.T) {
 
 	// A checkpoint, as a table.
 	dir := testCheckpoint(t)
-	code, out, stderr = runGen(t, "", "bench", "--checkpoint", dir, "-p", "8", "-n", "4", "--tests", "pp,tg", "-r", "1", "--peak-gflops", "100")
+	code, out, stderr = runCmd(t, "", "bench", "--checkpoint", dir, "-p", "8", "-n", "4", "--tests", "pp,tg", "-r", "1", "--peak-gflops", "100")
 	if code != 0 || !strings.Contains(out, "| pp8 ") || !strings.Contains(out, "| tg4 ") || !strings.Contains(out, "MFU") ||
 		!strings.Contains(out, "of bound") || !strings.Contains(out, "read GB/s") {
 		t.Fatalf("table: code %d stdout %q stderr %q", code, out, stderr)
@@ -52,7 +52,7 @@ func TestBenchErrors(t *testing.T) {
 		{[]string{"--tests", "pp,foo"}, "unknown test"},
 		{[]string{"--checkpoint", "/nonexistent/x.ckpt"}, "no checkpoint"},
 	} {
-		code, _, stderr := runGen(t, "", append([]string{"bench"}, tc.args...)...)
+		code, _, stderr := runCmd(t, "", append([]string{"bench"}, tc.args...)...)
 		wantFail(t, code, stderr, tc.want)
 	}
 }

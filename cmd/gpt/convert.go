@@ -11,11 +11,6 @@ import (
 	"github.com/gptgo/gptgo/tokenizer"
 )
 
-var (
-	convertStdout io.Writer = os.Stdout
-	convertStderr io.Writer = os.Stderr
-)
-
 func init() {
 	commands["convert"] = command{
 		summary: "convert a model between gptgo (.ckpt), Hugging Face GPT-2 (.safetensors) and llm.c (.bin)",
@@ -96,7 +91,7 @@ func runConvert(args []string) error {
 	}
 
 	start := time.Now()
-	ck, inFormat, err := importModel(*from, *tokName, convertStderr)
+	ck, inFormat, err := importModel(*from, *tokName, cmdStderr)
 	if err != nil {
 		return err
 	}
@@ -105,14 +100,14 @@ func runConvert(args []string) error {
 		return err
 	}
 	if ck.Train != nil {
-		fmt.Fprintln(convertStderr, "note: the training state (optimizer moments, data position) is not converted: the output is weights only")
+		fmt.Fprintln(cmdStderr, "note: the training state (optimizer moments, data position) is not converted: the output is weights only")
 		ck.Train = nil
 	}
 	switch {
 	case outFormat == checkpoints.FormatLlmc && ck.Tokenizer.Name != "gpt2":
-		fmt.Fprintf(convertStderr, "note: llm.c model files carry no tokenizer: pass --tokenizer %s when converting it back\n", ck.Tokenizer.Name)
+		fmt.Fprintf(cmdStderr, "note: llm.c model files carry no tokenizer: pass --tokenizer %s when converting it back\n", ck.Tokenizer.Name)
 	case outFormat == checkpoints.FormatSafetensors && ck.Tokenizer.Name != "gpt2":
-		fmt.Fprintf(convertStderr, "note: the %s tokenizer is recorded in the safetensors metadata, which only gptgo reads\n", ck.Tokenizer.Name)
+		fmt.Fprintf(cmdStderr, "note: the %s tokenizer is recorded in the safetensors metadata, which only gptgo reads\n", ck.Tokenizer.Name)
 	}
 	start = time.Now()
 	if err := checkpoints.Export(out, ck, outFormat); err != nil {
@@ -120,7 +115,7 @@ func runConvert(args []string) error {
 	}
 	write := time.Since(start)
 	c := ck.Config
-	fmt.Fprintf(convertStdout, "converted %s (%s, %s) -> %s (%s, %s): %s parameters, %d layers, %d heads, width %d, context %d, vocabulary %d, %s activation, tokenizer %s; read %.2fs, write %.2fs\n",
+	fmt.Fprintf(cmdStdout, "converted %s (%s, %s) -> %s (%s, %s): %s parameters, %d layers, %d heads, width %d, context %d, vocabulary %d, %s activation, tokenizer %s; read %.2fs, write %.2fs\n",
 		*from, formatNames[inFormat], convertFileMB(convertModelPath(*from)), out, formatNames[outFormat], convertFileMB(out),
 		humanCount(len(ck.Params)), c.Layers, c.Heads, c.Embd, c.Context, c.VocabSize, c.Activation, ck.Tokenizer.Name,
 		read.Seconds(), write.Seconds())

@@ -40,8 +40,8 @@ func interopCheckpoint(t *testing.T, dir string) (string, *checkpoints.Checkpoin
 
 func captureConvert(t *testing.T) (stdout, stderr *bytes.Buffer) {
 	stdout, stderr = new(bytes.Buffer), new(bytes.Buffer)
-	convertStdout, convertStderr = stdout, stderr
-	t.Cleanup(func() { convertStdout, convertStderr = os.Stdout, os.Stderr })
+	cmdStdout, cmdStderr = stdout, stderr
+	t.Cleanup(func() { cmdStdout, cmdStderr = os.Stdout, os.Stderr })
 	return stdout, stderr
 }
 

@@ -19,11 +19,6 @@ import (
 	"github.com/gptgo/gptgo/tokenizer"
 )
 
-var (
-	evalStdout io.Writer = os.Stdout
-	evalStderr io.Writer = os.Stderr
-)
-
 func init() {
 	commands["eval"] = command{
 		summary: "mean cross-entropy and perplexity of a model on a text or token file",
@@ -172,7 +167,7 @@ func runEval(args []string) error {
 	if *threads > 0 {
 		kernels.SetThreads(*threads)
 	}
-	ck, _, err := importModel(*ckPath, *tokName, evalStderr)
+	ck, _, err := importModel(*ckPath, *tokName, cmdStderr)
 	if err != nil {
 		return err
 	}
@@ -203,11 +198,11 @@ func runEval(args []string) error {
 	}
 
 	var progress func(done, total int)
-	if isTerminal(evalStderr) {
+	if isTerminal(cmdStderr) {
 		var bar *progressbar.ProgressBar
 		progress = func(done, total int) {
 			if bar == nil {
-				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(evalStderr), progressbar.OptionSetWidth(30),
+				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(cmdStderr), progressbar.OptionSetWidth(30),
 					progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true),
 					progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish(),
 					progressbar.OptionSetDescription("eval"))
@@ -222,7 +217,7 @@ func runEval(args []string) error {
 	if err != nil {
 		return errorf("%v", oneLineErr(err))
 	}
-	fmt.Fprintf(evalStdout, "eval %s on %s: %d tokens (%d batches of %dx%d), loss %.4f, perplexity %.2f, %.0f tok/s\n",
+	fmt.Fprintf(cmdStdout, "eval %s on %s: %d tokens (%d batches of %dx%d), loss %.4f, perplexity %.2f, %.0f tok/s\n",
 		*ckPath, *dataPath, r.Tokens, r.Batches, r.B, r.T, r.Loss, math.Exp(r.Loss), float64(r.Tokens)/max(r.Seconds, 1e-9))
 	return nil
 }

@@ -18,8 +18,8 @@ import (
 func runEvalCmd(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	evalStdout, evalStderr = &stdout, &stderr
-	defer func() { evalStdout, evalStderr = os.Stdout, os.Stderr }()
+	cmdStdout, cmdStderr = &stdout, &stderr
+	defer func() { cmdStdout, cmdStderr = os.Stdout, os.Stderr }()
 	code := run(append([]string{"eval"}, args...), &stderr)
 	return stdout.String(), stderr.String(), code
 }

@@ -2,13 +2,10 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/gptgo/gptgo/checkpoints"
 )
-
-var exportStdout io.Writer = os.Stdout
 
 func init() {
 	commands["export"] = command{
@@ -57,7 +54,7 @@ func runExport(args []string) error {
 	case ck.Train != nil && !*weightsOnly:
 		kind = "resumable"
 	}
-	fmt.Fprintf(exportStdout, "wrote %s: %s, %d parameters, %s (from %s, %s)\n",
+	fmt.Fprintf(cmdStdout, "wrote %s: %s, %d parameters, %s (from %s, %s)\n",
 		*out, kind, len(ck.Params), exportFileMB(*out), path, exportFileMB(path))
 	return nil
 }

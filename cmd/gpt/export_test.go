@@ -30,8 +30,8 @@ func TestExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout bytes.Buffer
-	exportStdout = &stdout
-	defer func() { exportStdout = os.Stdout }()
+	cmdStdout = &stdout
+	defer func() { cmdStdout = os.Stdout }()
 
 	f32, b16 := filepath.Join(dir, "w.ckpt"), filepath.Join(dir, "w16.ckpt")
 	var stderr bytes.Buffer

@@ -18,12 +18,6 @@ import (
 	"github.com/gptgo/gptgo/tokenizer"
 )
 
-var (
-	generateStdin  io.Reader = os.Stdin
-	generateStdout io.Writer = os.Stdout
-	generateStderr io.Writer = os.Stderr
-)
-
 func init() {
 	commands["generate"] = command{
 		summary: "sample text from a checkpoint (KV cache, top-k/top-p/min-p, streaming)",
@@ -125,18 +119,18 @@ func runGenerate(args []string) error {
 			return err
 		}
 		if echo {
-			io.WriteString(generateStdout, text)
+			io.WriteString(cmdStdout, text)
 		}
-		st, err := g.GenerateTo(ctx, generateStdout, ids, opts)
+		st, err := g.GenerateTo(ctx, cmdStdout, ids, opts)
 		if errors.Is(err, context.Canceled) {
 			err = nil // Ctrl-C: stop this generation quietly
 		}
-		fmt.Fprintln(generateStdout)
+		fmt.Fprintln(cmdStdout)
 		if err != nil {
 			return errorf("%v", err)
 		}
 		if *stats {
-			fmt.Fprintf(generateStderr, "[%s | seed %d]\n", st, opts.Sampler.Seed)
+			fmt.Fprintf(cmdStderr, "[%s | seed %d]\n", st, opts.Sampler.Seed)
 		}
 		return nil
 	}
@@ -151,7 +145,7 @@ func runGenerate(args []string) error {
 			}
 			text = string(b)
 		case text == "":
-			b, err := io.ReadAll(generateStdin)
+			b, err := io.ReadAll(cmdStdin)
 			if err != nil {
 				return errorf("reading the prompt from stdin: %v", err)
 			}
@@ -159,18 +153,18 @@ func runGenerate(args []string) error {
 		}
 		return one(text, !*noEcho)
 	}
-	sc := bufio.NewScanner(generateStdin)
+	sc := bufio.NewScanner(cmdStdin)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	fmt.Fprint(generateStderr, "> ")
+	fmt.Fprint(cmdStderr, "> ")
 	for sc.Scan() && ctx.Err() == nil {
 		if line := sc.Text(); strings.TrimSpace(line) != "" {
 			if err := one(line, false); err != nil {
-				fmt.Fprintf(generateStderr, "gpt generate: %v\n", err) // keep the session going
+				fmt.Fprintf(cmdStderr, "gpt generate: %v\n", err) // keep the session going
 			}
 		}
-		fmt.Fprint(generateStderr, "> ")
+		fmt.Fprint(cmdStderr, "> ")
 	}
-	fmt.Fprintln(generateStderr)
+	fmt.Fprintln(cmdStderr)
 	if err := sc.Err(); err != nil {
 		return errorf("reading stdin: %v", err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,22 +10,6 @@ import (
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
 )
-
-// runGen runs gpt with args, stdin and the generate/bench streams captured.
-func runGen(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	oldIn, oldOut, oldErr := generateStdin, generateStdout, generateStderr
-	oldBOut, oldBErr := benchStdout, benchStderr
-	generateStdin, generateStdout, generateStderr = strings.NewReader(stdin), &out, &errb
-	benchStdout, benchStderr = &out, &errb
-	defer func() {
-		generateStdin, generateStdout, generateStderr = oldIn, oldOut, oldErr
-		benchStdout, benchStderr = oldBOut, oldBErr
-	}()
-	code = run(args, &errb)
-	return code, out.String(), errb.String()
-}
 
 // testCheckpoint saves a small random byte-level model as dir/latest.ckpt
 // and returns dir.
@@ -51,35 +34,35 @@ func testCheckpoint(t *testing.T) string {
 func TestGenerateCommand(t *testing.T) {
 	dir := testCheckpoint(t)
 	args := []string{"generate", "--checkpoint", dir, "--prompt", "Hello", "--max-tokens", "20", "--seed", "5", "--ignore-eos"}
-	code, a, stderr := runGen(t, "", args...)
+	code, a, stderr := runCmd(t, "", args...)
 	if code != 0 || !strings.HasPrefix(a, "Hello") || !strings.HasSuffix(a, "\n") {
 		t.Fatalf("code %d stdout %q stderr %q", code, a, stderr)
 	}
 	// The same seed and flags give the same bytes; the file path works too.
 	args[2] = filepath.Join(dir, "latest.ckpt")
-	if _, b, _ := runGen(t, "", args...); a != b {
+	if _, b, _ := runCmd(t, "", args...); a != b {
 		t.Fatalf("same seed, different output:\n%q\n%q", a, b)
 	}
 	// Stop strings end the text early, without the stop string.
 	gen := strings.TrimSuffix(strings.TrimPrefix(a, "Hello"), "\n")
 	stop := gen[5:7]
-	code, c, _ := runGen(t, "", append(args, "--stop", stop, "--no-echo")...)
+	code, c, _ := runCmd(t, "", append(args, "--stop", stop, "--no-echo")...)
 	if want := gen[:strings.Index(gen, stop)] + "\n"; code != 0 || c != want {
 		t.Fatalf("--stop %q: %q, want %q", stop, c, want)
 	}
 	// Prompt from stdin, stats on stderr.
-	code, d, stderr := runGen(t, "Hello", "generate", "--checkpoint", dir, "--max-tokens", "20", "--seed", "5", "--ignore-eos", "--stats")
+	code, d, stderr := runCmd(t, "Hello", "generate", "--checkpoint", dir, "--max-tokens", "20", "--seed", "5", "--ignore-eos", "--stats")
 	if code != 0 || d != a || !strings.Contains(stderr, "tok/s") || !strings.Contains(stderr, "time to first token") || !strings.Contains(stderr, "seed 5") {
 		t.Fatalf("stdin prompt: code %d stdout %q stderr %q", code, d, stderr)
 	}
 	// Greedy: temperature 0.
-	code, e, _ := runGen(t, "", "generate", "--checkpoint", dir, "--prompt", "ab", "--temperature", "0", "--max-tokens", "8", "--seed", "1")
-	_, f, _ := runGen(t, "", "generate", "--checkpoint", dir, "--prompt", "ab", "--temperature", "0", "--max-tokens", "8", "--seed", "2")
+	code, e, _ := runCmd(t, "", "generate", "--checkpoint", dir, "--prompt", "ab", "--temperature", "0", "--max-tokens", "8", "--seed", "1")
+	_, f, _ := runCmd(t, "", "generate", "--checkpoint", dir, "--prompt", "ab", "--temperature", "0", "--max-tokens", "8", "--seed", "2")
 	if code != 0 || e != f {
 		t.Fatalf("greedy depends on the seed: %q %q", e, f)
 	}
 	// Interactive: each line is a prompt.
-	code, g, stderr := runGen(t, "Hello\n\nHello\n", "generate", "--checkpoint", dir, "--interactive", "--max-tokens", "20", "--seed", "5", "--ignore-eos")
+	code, g, stderr := runCmd(t, "Hello\n\nHello\n", "generate", "--checkpoint", dir, "--interactive", "--max-tokens", "20", "--seed", "5", "--ignore-eos")
 	if want := strings.Repeat(gen+"\n", 2); code != 0 || g != want {
 		t.Fatalf("interactive: code %d stdout %q, want %q (stderr %q)", code, g, want, stderr)
 	}
@@ -105,7 +88,7 @@ func TestGenerateErrors(t *testing.T) {
 		{[]string{"--checkpoint", dir, "stray"}, "unexpected argument"},
 		{[]string{"--checkpoint", dir, "--bogus"}, "bogus"},
 	} {
-		code, _, stderr := runGen(t, "", append([]string{"generate"}, tc.args...)...)
+		code, _, stderr := runCmd(t, "", append([]string{"generate"}, tc.args...)...)
 		wantFail(t, code, stderr, tc.want)
 	}
 	// A checkpoint from another format version names both versions.
@@ -115,11 +98,11 @@ func TestGenerateErrors(t *testing.T) {
 	}
 	b[8] = checkpoints.FormatVersion + 1
 	other := writeFile(t, filepath.Join(t.TempDir(), "v2.ckpt"), b)
-	code, _, stderr := runGen(t, "", "generate", "--checkpoint", other, "--prompt", "x")
+	code, _, stderr := runCmd(t, "", "generate", "--checkpoint", other, "--prompt", "x")
 	wantFail(t, code, stderr, "format version", other)
 
 	// An empty prompt is not an error: generation starts from end-of-text.
-	if code, out, stderr := runGen(t, "", "generate", "--checkpoint", dir, "--max-tokens", "3", "--ignore-eos"); code != 0 || out == "" {
+	if code, out, stderr := runCmd(t, "", "generate", "--checkpoint", dir, "--max-tokens", "3", "--ignore-eos"); code != 0 || out == "" {
 		t.Fatalf("empty prompt: code %d stdout %q stderr %q", code, out, stderr)
 	}
 }

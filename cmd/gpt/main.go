@@ -20,6 +20,13 @@ type command struct {
 
 var commands = map[string]command{}
 
+// The streams every command reads and writes; tests replace them.
+var (
+	cmdStdin  io.Reader = os.Stdin
+	cmdStdout io.Writer = os.Stdout
+	cmdStderr io.Writer = os.Stderr
+)
+
 // usageError marks an error caused by how gpt was called (exit code 2 is
 // reserved for flag parsing; every user mistake exits 1 with one line).
 type usageError struct{ msg string }

@@ -14,11 +14,6 @@ import (
 	"github.com/gptgo/gptgo/tokenizer"
 )
 
-var (
-	prepareStdout io.Writer = os.Stdout
-	prepareStderr io.Writer = os.Stderr
-)
-
 func init() {
 	commands["prepare"] = command{
 		summary: "tokenize text files into train.bin / val.bin token files",
@@ -109,7 +104,7 @@ func runPrepare(args []string) error {
 			total += st.Size()
 		}
 	}
-	tok, err := prepareTokenizer(*name, files, prepareStderr)
+	tok, err := prepareTokenizer(*name, files, cmdStderr)
 	if err != nil {
 		return err
 	}
@@ -125,9 +120,9 @@ func runPrepare(args []string) error {
 		TokenizerJSON: spec,
 	}
 	var bar *progressbar.ProgressBar
-	if total >= progressMin && isTerminal(prepareStderr) {
+	if total >= progressMin && isTerminal(cmdStderr) {
 		bar = progressbar.NewOptions64(total,
-			progressbar.OptionSetWriter(prepareStderr),
+			progressbar.OptionSetWriter(cmdStderr),
 			progressbar.OptionSetDescription("tokenizing"),
 			progressbar.OptionShowBytes(true),
 			progressbar.OptionThrottle(100*time.Millisecond),
@@ -148,7 +143,7 @@ func runPrepare(args []string) error {
 		}
 	}
 	secs := time.Since(start).Seconds()
-	w := prepareStdout
+	w := cmdStdout
 	fmt.Fprintf(w, "%d files, %d bytes, tokenizer %s (vocabulary %d, token file version %d), %.2fs (%.1f MB/s)\n",
 		st.Files, st.Bytes, tok.Spec().Name, tok.VocabSize(), data.VersionFor(tok.VocabSize()), secs, float64(st.Bytes)/secs/1e6)
 	fmt.Fprintf(w, "%s: %d tokens\n", filepath.Join(*out, "train.bin"), st.TrainTokens)

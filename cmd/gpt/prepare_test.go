@@ -11,18 +11,13 @@ import (
 	"github.com/gptgo/gptgo/tokenizer"
 )
 
-// runCmd runs gpt with args and captures the command's streams.
+// runCmd runs gpt with args and stdin, capturing what the command writes.
 func runCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	oldIn, oldOut, oldErr := tokenizeStdin, tokenizeStdout, tokenizeStderr
-	oldPOut, oldPErr := prepareStdout, prepareStderr
-	tokenizeStdin, tokenizeStdout, tokenizeStderr = strings.NewReader(stdin), &out, &errb
-	prepareStdout, prepareStderr = &out, &errb
-	defer func() {
-		tokenizeStdin, tokenizeStdout, tokenizeStderr = oldIn, oldOut, oldErr
-		prepareStdout, prepareStderr = oldPOut, oldPErr
-	}()
+	oldIn, oldOut, oldErr := cmdStdin, cmdStdout, cmdStderr
+	cmdStdin, cmdStdout, cmdStderr = strings.NewReader(stdin), &out, &errb
+	defer func() { cmdStdin, cmdStdout, cmdStderr = oldIn, oldOut, oldErr }()
 	code = run(args, &errb)
 	return code, out.String(), errb.String()
 }

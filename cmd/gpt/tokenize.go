@@ -12,13 +12,6 @@ import (
 	"github.com/gptgo/gptgo/tokenizer"
 )
 
-// Streams of the tokenize and prepare commands, replaced in tests.
-var (
-	tokenizeStdin  io.Reader = os.Stdin
-	tokenizeStdout io.Writer = os.Stdout
-	tokenizeStderr io.Writer = os.Stderr
-)
-
 func init() {
 	commands["tokenize"] = command{
 		summary: "show how a tokenizer splits stdin (token ids or colored boundaries) and count tokens",
@@ -87,7 +80,7 @@ func runTokenize(args []string) error {
 	useColor := false
 	switch *color {
 	case "auto":
-		useColor = isTerminal(tokenizeStdout)
+		useColor = isTerminal(cmdStdout)
 	case "always":
 		useColor = true
 	case "never":
@@ -98,12 +91,12 @@ func runTokenize(args []string) error {
 	if err != nil {
 		return err
 	}
-	text, err := io.ReadAll(tokenizeStdin)
+	text, err := io.ReadAll(cmdStdin)
 	if err != nil {
 		return errorf("reading stdin: %v", err)
 	}
 	toks := tok.Encode(string(text))
-	w := bufio.NewWriter(tokenizeStdout)
+	w := bufio.NewWriter(cmdStdout)
 	if *ids {
 		var b []byte
 		for i, id := range toks {
@@ -159,6 +152,6 @@ func runTokenize(args []string) error {
 	if len(toks) > 0 {
 		ratio = float64(len(text)) / float64(len(toks))
 	}
-	fmt.Fprintf(tokenizeStderr, "%d tokens, %d bytes, %.2f bytes/token (%s, vocabulary %d)\n", len(toks), len(text), ratio, tok.Spec().Name, tok.VocabSize())
+	fmt.Fprintf(cmdStderr, "%d tokens, %d bytes, %.2f bytes/token (%s, vocabulary %d)\n", len(toks), len(text), ratio, tok.Spec().Name, tok.VocabSize())
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -27,8 +26,6 @@ import (
 func init() {
 	commands["train"] = command{summary: "train a model on text files (default: Newton's Opticks from GOROOT)", run: runTrain}
 }
-
-var trainStdout io.Writer = os.Stdout
 
 // defaultCorpus is the text Go ships with every installation.
 func defaultCorpus() (string, error) {
@@ -125,7 +122,7 @@ func runTrain(args []string) error {
 		if !set["out"] {
 			*out = filepath.Dir(path)
 		}
-		fmt.Fprintf(trainStdout, "resuming %s at step %d\n", path, ck.Train.Step)
+		fmt.Fprintf(cmdStdout, "resuming %s at step %d\n", path, ck.Train.Step)
 	}
 
 	if dataDir == "" {
@@ -185,7 +182,7 @@ func runTrain(args []string) error {
 	}
 	hyper := runOptions{Options: opt, Data: dataDir}
 	r, err := train.NewRun(&train.Run{Model: m, Tokenizer: tok.Spec(), TrainData: trainToks, ValData: valToks,
-		Opt: opt, OutDir: *out, Log: trainStdout, Terminal: isTerminal(trainStdout),
+		Opt: opt, OutDir: *out, Log: cmdStdout, Terminal: isTerminal(cmdStdout),
 		Command: append([]string{"gpt", "train"}, args...), Hyper: hyper,
 		Sample: trainSampler(tok)}, ck)
 	if err != nil {
@@ -193,11 +190,11 @@ func runTrain(args []string) error {
 	}
 	p := r.Plan()
 	c := m.Config
-	fmt.Fprintf(trainStdout, "model: %d layers, %d heads, width %d, context %d, vocabulary %d, %s: %.2fM parameters\n",
+	fmt.Fprintf(cmdStdout, "model: %d layers, %d heads, width %d, context %d, vocabulary %d, %s: %.2fM parameters\n",
 		c.Layers, c.Heads, c.Embd, c.Context, c.VocabSize, c.Activation, float64(p.Params)/1e6)
-	fmt.Fprintf(trainStdout, "data: %d train tokens, %d val tokens; batch %d x %d x %d accum = %d tokens/step; %d iterations per epoch\n",
+	fmt.Fprintf(cmdStdout, "data: %d train tokens, %d val tokens; batch %d x %d x %d accum = %d tokens/step; %d iterations per epoch\n",
 		p.TrainTokens, p.ValTokens, opt.Batch, opt.Context, opt.GradAccum, p.TokensPerStep, p.ItersPerEpoch)
-	fmt.Fprintf(trainStdout, "plan: %d steps (%.2f epochs) from step %d, lr %.1e -> %.1e, warmup %d, %d threads, %.1f GFLOP/step\n",
+	fmt.Fprintf(cmdStdout, "plan: %d steps (%.2f epochs) from step %d, lr %.1e -> %.1e, warmup %d, %d threads, %.1f GFLOP/step\n",
 		p.TotalSteps, float64(p.TotalSteps*opt.GradAccum)/float64(max(p.ItersPerEpoch, 1)), r.Step(), opt.LR, opt.MinLR, opt.Warmup,
 		kernels.Threads(), p.FlopsPerStep/1e9)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -207,10 +204,10 @@ func runTrain(args []string) error {
 		return errorf("%v", err)
 	}
 	if res.Interrupted {
-		fmt.Fprintf(trainStdout, "interrupted at step %d; checkpoint %s\nresume with: gpt train --resume %s\n", res.Steps, res.Latest, *out)
+		fmt.Fprintf(cmdStdout, "interrupted at step %d; checkpoint %s\nresume with: gpt train --resume %s\n", res.Steps, res.Latest, *out)
 		return nil
 	}
-	fmt.Fprintf(trainStdout, "done: %d steps in %s, train loss %.4f, val loss %.4f\ncheckpoint: %s\nsample with: gpt generate --checkpoint %s --prompt \"...\"\n",
+	fmt.Fprintf(cmdStdout, "done: %d steps in %s, train loss %.4f, val loss %.4f\ncheckpoint: %s\nsample with: gpt generate --checkpoint %s --prompt \"...\"\n",
 		res.Steps, res.Elapsed.Round(time.Second), res.LastLoss, res.ValLoss, res.Latest, res.Latest)
 	return nil
 }
@@ -238,7 +235,7 @@ func prepareTrainingData(paths []string, tokName string, valFrac float64, out st
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(trainStdout, "no --data given: training on the default corpus %s\n", p)
+		fmt.Fprintf(cmdStdout, "no --data given: training on the default corpus %s\n", p)
 		paths = []string{p}
 	}
 	if tokName == "" {
@@ -259,9 +256,6 @@ func prepareTrainingData(paths []string, tokName string, valFrac float64, out st
 	for _, p := range paths {
 		args = append(args, "--data", p)
 	}
-	saved := prepareStdout
-	prepareStdout = trainStdout
-	defer func() { prepareStdout = saved }()
 	if err := runPrepare(args); err != nil {
 		return "", err
 	}

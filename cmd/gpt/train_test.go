@@ -8,17 +8,6 @@ import (
 	"testing"
 )
 
-// runTrainCmd runs a gpt command with train's and generate's output captured.
-func runTrainCmd(t *testing.T, args ...string) (code int, out, errOut string) {
-	t.Helper()
-	var o, e bytes.Buffer
-	oldT, oldP, oldG, oldGE := trainStdout, prepareStdout, generateStdout, generateStderr
-	trainStdout, prepareStdout, generateStdout, generateStderr = &o, &o, &o, &e
-	defer func() { trainStdout, prepareStdout, generateStdout, generateStderr = oldT, oldP, oldG, oldGE }()
-	code = run(args, &e)
-	return code, o.String(), e.String()
-}
-
 // End to end: train a tiny model for a few steps with checkpoints, resume it
 // for more, and generate from the result with the path train printed.
 func TestTrainResumeGenerate(t *testing.T) {
@@ -28,7 +17,7 @@ func TestTrainResumeGenerate(t *testing.T) {
 	out := filepath.Join(dir, "run")
 	common := []string{"--layers", "1", "--heads", "2", "--embd", "16", "--context", "16", "--batch", "4",
 		"--eval-every", "3", "--eval-batches", "2", "--warmup", "2", "--threads", "2"}
-	code, stdout, stderr := runTrainCmd(t, append([]string{"train", "--data", corpus, "--tokenizer", "byte",
+	code, stdout, stderr := runCmd(t, "", append([]string{"train", "--data", corpus, "--tokenizer", "byte",
 		"--max-steps", "6", "--out", out}, common...)...)
 	if code != 0 {
 		t.Fatalf("train: exit %d\n%s\n%s", code, stdout, stderr)
@@ -38,7 +27,7 @@ func TestTrainResumeGenerate(t *testing.T) {
 			t.Errorf("train output lacks %q:\n%s", want, stdout)
 		}
 	}
-	code, stdout, stderr = runTrainCmd(t, "train", "--resume", out, "--max-steps", "9")
+	code, stdout, stderr = runCmd(t, "", "train", "--resume", out, "--max-steps", "9")
 	if code != 0 {
 		t.Fatalf("resume: exit %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -52,7 +41,7 @@ func TestTrainResumeGenerate(t *testing.T) {
 	if n := bytes.Count(metrics, []byte("\n")); n != 9 {
 		t.Errorf("metrics.jsonl has %d lines after 6 + 3 steps, want 9", n)
 	}
-	code, stdout, stderr = runTrainCmd(t, "generate", "--checkpoint", filepath.Join(out, "latest.ckpt"),
+	code, stdout, stderr = runCmd(t, "", "generate", "--checkpoint", filepath.Join(out, "latest.ckpt"),
 		"--prompt", "the quick", "--max-tokens", "20", "--seed", "1", "--temperature", "0")
 	if code != 0 {
 		t.Fatalf("generate: exit %d\n%s\n%s", code, stdout, stderr)
@@ -67,7 +56,7 @@ func TestTrainResumeGenerate(t *testing.T) {
 func TestTrainEpochs(t *testing.T) {
 	dir := t.TempDir()
 	corpus := writeFile(t, filepath.Join(dir, "c.txt"), []byte(strings.Repeat("abcdefgh", 105))) // 840 bytes
-	code, stdout, stderr := runTrainCmd(t, "train", "--data", corpus, "--tokenizer", "byte", "--val-fraction", "0",
+	code, stdout, stderr := runCmd(t, "", "train", "--data", corpus, "--tokenizer", "byte", "--val-fraction", "0",
 		"--layers", "1", "--heads", "1", "--embd", "8", "--context", "17", "--batch", "4", "--epochs", "2",
 		"--eval-every", "0", "--out", filepath.Join(dir, "run"))
 	if code != 0 {
@@ -80,15 +69,15 @@ func TestTrainEpochs(t *testing.T) {
 
 func TestTrainBadInput(t *testing.T) {
 	dir := t.TempDir()
-	code, _, stderr := runTrainCmd(t, "train", "--data", filepath.Join(dir, "missing.txt"), "--out", filepath.Join(dir, "o"))
+	code, _, stderr := runCmd(t, "", "train", "--data", filepath.Join(dir, "missing.txt"), "--out", filepath.Join(dir, "o"))
 	wantFail(t, code, stderr, "missing.txt")
 	tiny := writeFile(t, filepath.Join(dir, "tiny.txt"), []byte("just a few words here"))
-	code, _, stderr = runTrainCmd(t, "train", "--data", tiny, "--tokenizer", "byte", "--context", "64", "--out", filepath.Join(dir, "o"))
+	code, _, stderr = runCmd(t, "", "train", "--data", tiny, "--tokenizer", "byte", "--context", "64", "--out", filepath.Join(dir, "o"))
 	wantFail(t, code, stderr, "tokens", "context")
-	code, _, stderr = runTrainCmd(t, "train", "--resume", filepath.Join(dir, "nothing"))
+	code, _, stderr = runCmd(t, "", "train", "--resume", filepath.Join(dir, "nothing"))
 	wantFail(t, code, stderr, "--resume")
-	code, _, stderr = runTrainCmd(t, "train", "--data", tiny, "--heads", "3", "--embd", "16", "--tokenizer", "byte", "--context", "4", "--out", filepath.Join(dir, "o"))
+	code, _, stderr = runCmd(t, "", "train", "--data", tiny, "--heads", "3", "--embd", "16", "--tokenizer", "byte", "--context", "4", "--out", filepath.Join(dir, "o"))
 	wantFail(t, code, stderr, "3 heads do not divide embedding width 16")
-	code, _, stderr = runTrainCmd(t, "train", "--threads", "0")
+	code, _, stderr = runCmd(t, "", "train", "--threads", "0")
 	wantFail(t, code, stderr, "--threads")
 }
