@@ -57,6 +57,7 @@ type gemvJob struct {
 	x, y        []float32 // contiguous; x is scaled by alpha for Trans
 	xbuf, ybuf  []float32
 	part        []float32 // Trans by row pieces: one partial y per piece
+	dots        []float32 // NoTrans: 4 dot products of scratch per row range, at its first row
 	pieces      int
 	rowsFn      func(lo, hi int)
 	colsFn      func(lo, hi int)
@@ -131,6 +132,7 @@ func sgemv(kern *gemvKernel, trans bool, m, n int, alpha float32, a []float32, l
 	elems := m * n
 	serial := Threads() == 1 || elems < gemvParallelElems
 	if !trans {
+		j.dots = gemmGrow(j.dots, m+4)
 		groups := (m + 3) / 4
 		if serial {
 			j.rows(0, groups)
@@ -159,44 +161,50 @@ func sgemv(kern *gemvKernel, trans bool, m, n int, alpha float32, a []float32, l
 }
 
 // rows computes y for row groups [lo, hi) (4 rows each) of the NoTrans case.
+// The four rows handed to the kernel together are a quarter of the range
+// apart, not adjacent: each walks its own part of A front to back, so four
+// memory streams are in flight instead of one, which is what decoding's
+// bandwidth-bound products need. Each row's dot product is the kernel's
+// same arithmetic wherever the row sits, so the split does not change y.
 func (j *gemvJob) rows(lo, hi int) {
-	kern, n, lda, a, x, y := j.kern, j.n, j.lda, j.a, j.x, j.y
-	alpha, beta := j.alpha, j.beta
+	kern, n, lda, a, x := j.kern, j.n, j.lda, j.a, j.x
 	nw := n - n%kern.width
-	for i := lo * 4; i < min(hi*4, j.m); {
-		rows := 4
-		if i+4 > j.m {
-			rows = 1
-		}
-		// The kernel writes its dot products straight into y; keep the
-		// old values for beta.
-		var old [4]float32
-		copy(old[:rows], y[i:i+rows])
+	r0 := lo * 4
+	q := min(hi*4, j.m-j.m%4) - r0 // rows in whole groups
+	q /= 4
+	dots := j.dots[r0 : r0+4] // this range's scratch (a local array would escape)
+	for k := 0; k < q; k++ {
 		if nw > 0 {
-			if rows == 4 {
-				kern.n4(nw, &a[i*lda], lda, &x[0], &y[i])
-			} else {
-				kern.n1(nw, &a[i*lda], lda, &x[0], &y[i])
-			}
+			kern.n4(nw, &a[(r0+k)*lda], q*lda, &x[0], &dots[0])
 		}
-		for r := 0; r < rows; r++ {
-			var s float32
-			if nw > 0 {
-				s = y[i+r]
-			}
-			if nw < n {
-				row := a[(i+r)*lda+nw : (i+r)*lda+n]
-				for jj, v := range row {
-					s += v * x[nw+jj]
-				}
-			}
-			if beta == 0 {
-				y[i+r] = alpha * s
-			} else {
-				y[i+r] = alpha*s + beta*old[r]
-			}
+		for t := 0; t < 4; t++ {
+			j.finishRow(r0+k+t*q, dots[t], nw)
 		}
-		i += rows
+	}
+	for r := r0 + 4*q; r < min(hi*4, j.m); r++ { // the last rows when m%4 != 0
+		if nw > 0 {
+			kern.n1(nw, &a[r*lda], lda, &x[0], &dots[0])
+		}
+		j.finishRow(r, dots[0], nw)
+	}
+}
+
+// finishRow completes y[r] from the kernel's dot product s over the first
+// nw columns: the remaining columns, then alpha and beta.
+func (j *gemvJob) finishRow(r int, s float32, nw int) {
+	if nw == 0 {
+		s = 0
+	}
+	if nw < j.n {
+		row := j.a[r*j.lda+nw : r*j.lda+j.n]
+		for jj, v := range row {
+			s += v * j.x[nw+jj]
+		}
+	}
+	if j.beta == 0 {
+		j.y[r] = j.alpha * s
+	} else {
+		j.y[r] = j.alpha*s + j.beta*j.y[r]
 	}
 }
 
