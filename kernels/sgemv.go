@@ -58,6 +58,7 @@ type gemvJob struct {
 	xbuf, ybuf  []float32
 	part        []float32 // Trans by row pieces: one partial y per piece
 	dots        []float32 // NoTrans: 4 dot products of scratch per row range, at its first row
+	xq          []float32 // Trans by row pieces: the 4 x values of a kernel call, per piece
 	pieces      int
 	rowsFn      func(lo, hi int)
 	colsFn      func(lo, hi int)
@@ -217,6 +218,7 @@ func (j *gemvJob) transByRowPieces() {
 	m, n := j.m, j.n
 	j.pieces = min(gemvMaxPieces, m/gemvPieceRows)
 	j.part = gemmGrow(j.part, j.pieces*n)
+	j.xq = gemmGrow(j.xq, 4*j.pieces)
 	For(j.pieces, 1, j.piecesFn)
 	For((n+gemvColUnit-1)/gemvColUnit, 16, j.reduceFn)
 }
@@ -246,13 +248,40 @@ func (j *gemvJob) reduce(lo, hi int) {
 }
 
 // rowPieces computes the partial y of pieces [lo, hi) for transByRowPieces.
+// As in rows, the four rows the kernel adds at once are a quarter of the
+// piece apart, so four memory streams are in flight. The order in which rows
+// are added depends only on the piece, so the result does not depend on
+// the thread count.
 func (j *gemvJob) rowPieces(lo, hi int) {
-	m, n := j.m, j.n
+	kern, m, n, lda, a, xs := j.kern, j.m, j.n, j.lda, j.a, j.x
 	for p := lo; p < hi; p++ {
 		r0, r1 := p*m/j.pieces, (p+1)*m/j.pieces
-		sub := gemvJob{kern: j.kern, m: r1 - r0, n: n, beta: 0, lda: j.lda,
-			a: j.a[r0*j.lda:], x: j.x[r0:r1], y: j.part[p*n : (p+1)*n]}
-		sub.cols(0, (n+gemvColUnit-1)/gemvColUnit)
+		q := (r1 - r0) / 4
+		y := j.part[p*n : (p+1)*n]
+		xq := j.xq[4*p : 4*p+4]
+		clear(y)
+		for jb := 0; jb < n; jb += gemvColBlock {
+			w := min(gemvColBlock, n-jb)
+			nw := w - w%kern.width
+			if nw > 0 {
+				for k := 0; k < q; k++ {
+					xq[0], xq[1], xq[2], xq[3] = xs[r0+k], xs[r0+k+q], xs[r0+k+2*q], xs[r0+k+3*q]
+					kern.t4(nw, &a[(r0+k)*lda+jb], q*lda, &xq[0], &y[jb])
+				}
+				for r := r0 + 4*q; r < r1; r++ {
+					kern.t1(nw, &a[r*lda+jb], lda, &xs[r], &y[jb])
+				}
+			}
+			if nw < w {
+				yt := y[jb+nw : jb+w]
+				for r := r0; r < r1; r++ {
+					xr := xs[r]
+					for jj, v := range a[r*lda+jb+nw : r*lda+jb+w] {
+						yt[jj] += xr * v
+					}
+				}
+			}
+		}
 	}
 }
 
