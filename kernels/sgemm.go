@@ -455,39 +455,11 @@ func packA(dst, a []float32, lda int, aT bool, ic, mc, pc, kc, mr int) {
 
 // packB copies rows [pc, pc+kc) and columns [jc, jc+nc) of op(B) into
 // panels of nr columns: panel t holds dst[t*nr*kc + p*nr + j] = op(B)[pc+p][jc+t*nr+j].
-// Columns past nc in the last panel are zero.
+// Columns past nc in the last panel are zero. It is packA of op(B)ᵀ: the
+// columns of op(B) play the rows of op(A), so a B that is not transposed
+// is read like a transposed A.
 func packB(dst, b []float32, ldb int, bT bool, pc, kc, jc, nc, nr int) {
-	if !bT {
-		// op(B)[p][j] = b[p*ldb + j]: row pc+p of b holds k step p of
-		// every panel.
-		for p := 0; p < kc; p++ {
-			src := b[(pc+p)*ldb+jc : (pc+p)*ldb+jc+nc]
-			scatterPanels(dst, src, p, kc, nr)
-		}
-		return
-	}
-	// op(B)[p][j] = b[j*ldb + p]: each column of op(B) is a contiguous run.
-	for t := 0; t*nr < nc; t++ {
-		panel := dst[t*nr*kc : (t+1)*nr*kc]
-		c0 := jc + t*nr
-		cols := min(nr, nc-t*nr)
-		if cols == nr {
-			packRowsInterleaved(panel, b, ldb, c0, pc, kc, nr)
-			continue
-		}
-		for jj := 0; jj < nr; jj++ {
-			if jj >= cols {
-				for p := 0; p < kc; p++ {
-					panel[p*nr+jj] = 0
-				}
-				continue
-			}
-			s := b[(c0+jj)*ldb+pc : (c0+jj)*ldb+pc+kc]
-			for p, v := range s {
-				panel[p*nr+jj] = v
-			}
-		}
-	}
+	packA(dst, b, ldb, !bT, jc, nc, pc, kc, nr)
 }
 
 // scatterAsm returns an assembly routine that copies n runs of w floats

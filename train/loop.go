@@ -276,44 +276,48 @@ func (r *Run) epoch() float64 {
 }
 
 // evaluate returns the mean loss over the first EvalBatches batches of the
-// validation tokens, read in order (the same batches every time).
+// validation tokens, read in order (the same batches every time), and false
+// when there is no validation data or too little of it for one batch.
 func (r *Run) evaluate() (float64, bool) {
 	if r.ValData == nil {
 		return 0, false
 	}
-	o := r.Opt
-	val, err := data.NewLoader(r.ValData, o.Batch, o.Context, 0, true)
-	if err != nil {
-		return 0, false // too little validation text for one window
-	}
-	n := min(max(o.EvalBatches, 1), max(val.ItersPerEpoch(), 1))
-	in, tg := make([]int32, o.Batch*o.Context), make([]int32, o.Batch*o.Context)
-	var sum float64
-	for i := 0; i < n; i++ {
-		if err := val.Next(in, tg); err != nil {
-			return 0, false
-		}
-		l, err := r.Model.Forward(in, tg, o.Batch, o.Context)
-		if err != nil {
-			return 0, false
-		}
-		sum += float64(l)
-	}
-	return sum / float64(n), true
+	loss, _, err := Evaluate(r.Model, r.ValData, r.Opt.Batch, r.Opt.Context, max(r.Opt.EvalBatches, 1), nil)
+	return loss, err == nil
 }
 
-// Evaluate returns the mean loss of m over up to maxBatches batches of toks
-// read in order; it is what Train reports as the validation loss.
-func Evaluate(m *model.Model, toks data.Tokens, B, T, maxBatches int) (float64, error) {
-	r := &Run{Model: m, ValData: toks, Opt: Options{Batch: B, Context: T, EvalBatches: maxBatches}}
-	if _, err := data.NewLoader(toks, B, T, 0, true); err != nil {
-		return 0, err
+// Evaluate returns the mean loss of m over up to maxBatches (0: all)
+// batches of B×T tokens read in order from toks, and how many batches that
+// was; it is what Train reports as the validation loss and what gpt eval
+// prints. progress, if set, is called after each batch.
+func Evaluate(m *model.Model, toks data.Tokens, B, T, maxBatches int, progress func(done, total int)) (loss float64, batches int, err error) {
+	l, err := data.NewLoader(toks, B, T, 0, true)
+	if err != nil {
+		return 0, 0, err
 	}
-	v, ok := r.evaluate()
-	if !ok {
-		return 0, fmt.Errorf("%s: evaluation failed", toks.Name())
+	n := l.ItersPerEpoch()
+	if maxBatches > 0 {
+		n = min(n, maxBatches)
 	}
-	return v, nil
+	if n == 0 {
+		return 0, 0, fmt.Errorf("%s: fewer than %d windows of %d tokens, nothing to evaluate", toks.Name(), B, T+1)
+	}
+	in, tg := make([]int32, B*T), make([]int32, B*T)
+	var sum float64
+	for i := range n {
+		if err := l.Next(in, tg); err != nil {
+			return 0, 0, err
+		}
+		l, err := m.Forward(in, tg, B, T)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: %v", toks.Name(), err)
+		}
+		sum += float64(l)
+		if progress != nil {
+			progress(i+1, n)
+		}
+	}
+	return sum / float64(n), n, nil
 }
 
 // save writes a resumable checkpoint to path.

@@ -17,6 +17,7 @@ import (
 	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
+	"github.com/gptgo/gptgo/train"
 )
 
 func init() {
@@ -35,35 +36,14 @@ type evalResult struct {
 	Seconds float64 // wall time of the forward passes
 }
 
-// evaluate returns the mean loss of m over up to maxBatches (0: all)
-// batches of B×T tokens read in order from toks, the same as
-// train.Evaluate. progress, if set, is called after each batch.
+// evaluate scores m on toks with train.Evaluate and times it.
 func evaluate(m *model.Model, toks data.Tokens, B, T, maxBatches int, progress func(done, total int)) (evalResult, error) {
-	l, err := data.NewLoader(toks, B, T, 0, true)
+	start := time.Now()
+	loss, n, err := train.Evaluate(m, toks, B, T, maxBatches, progress)
 	if err != nil {
 		return evalResult{}, err
 	}
-	n := l.ItersPerEpoch()
-	if maxBatches > 0 {
-		n = min(n, maxBatches)
-	}
-	in, tg := make([]int32, B*T), make([]int32, B*T)
-	var sum float64
-	start := time.Now()
-	for i := range n {
-		if err := l.Next(in, tg); err != nil {
-			return evalResult{}, err
-		}
-		loss, err := m.Forward(in, tg, B, T)
-		if err != nil {
-			return evalResult{}, fmt.Errorf("%s: %v", toks.Name(), err)
-		}
-		sum += float64(loss)
-		if progress != nil {
-			progress(i+1, n)
-		}
-	}
-	return evalResult{Tokens: n * B * T, Batches: n, B: B, T: T, Loss: sum / float64(n), Seconds: time.Since(start).Seconds()}, nil
+	return evalResult{Tokens: n * B * T, Batches: n, B: B, T: T, Loss: loss, Seconds: time.Since(start).Seconds()}, nil
 }
 
 // evalTokens opens the tokens of --data: a gpt prepare folder's val.bin, a

@@ -40,7 +40,7 @@ func TestEval(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The same number train.Evaluate gives: 4x32 windows in order.
-	want, err := train.Evaluate(m, data.Slice{Label: "q", IDs: toks}, 4, 32, 1000)
+	want, _, err := train.Evaluate(m, data.Slice{Label: "q", IDs: toks}, 4, 32, 1000, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestEval(t *testing.T) {
 		}
 	}
 	// --max-batches and --context.
-	want2, _ := train.Evaluate(m, data.Slice{Label: "q", IDs: toks}, 2, 16, 5)
+	want2, _, _ := train.Evaluate(m, data.Slice{Label: "q", IDs: toks}, 2, 16, 5, nil)
 	out, _, code := runEvalCmd(t, "--checkpoint", src, "--data", txt, "--batch", "2", "--context", "16", "--max-batches", "5")
 	if line := fmt.Sprintf("160 tokens (5 batches of 2x16), loss %.4f", want2); code != 0 || !strings.Contains(out, line) {
 		t.Errorf("max-batches: %q, want %q", out, line)
