@@ -3,9 +3,6 @@ package infer
 import (
 	"fmt"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-
 	"github.com/gptgo/gptgo/attention"
 	"github.com/gptgo/gptgo/model"
 )
@@ -23,6 +20,7 @@ type Engine struct {
 	tokens []int                // the tokens in the cache, positions 0..len-1
 
 	rows                int       // rows the [rows, ...] buffers hold
+	ids                 []int32   // [rows] the tokens being appended
 	res, ln, atty, proj []float32 // [rows, C]
 	qkv                 []float32 // [rows, 3C]
 	fch                 []float32 // [rows, 4C]
@@ -92,35 +90,24 @@ func (e *Engine) Append(tokens []int) ([]float32, error) {
 	e.ensure(T)
 	p := &e.Model.P
 	C, V := c.Embd, c.VocabSize
-	res, ln, qkv, atty, proj := e.res[:T*C], e.ln[:T*C], e.qkv[:T*3*C], e.atty[:T*C], e.proj[:T*C]
-	fch, mean, rstd := e.fch[:T*4*C], e.mean[:T], e.rstd[:T]
-
-	// x[t] = wte[token t] + wpe[pos + t]
+	res, ids := e.res[:T*C], e.ids[:T]
 	for t, id := range tokens {
-		x, w := res[t*C:(t+1)*C], p.WTE[id*C:(id+1)*C]
-		wp := p.WPE[(pos+t)*C : (pos+t+1)*C]
-		for i := range x {
-			x[i] = w[i] + wp[i]
-		}
+		ids[t] = int32(id)
 	}
+	model.EncoderForwardAt(res, ids, p.WTE, p.WPE, pos, 1, T, C)
+	// The block runs in place: both residual adds write the stream, the two
+	// LayerNorms share a buffer, and so do the two projections and the MLP.
+	ln, mean, rstd, proj, fch := e.ln[:T*C], e.mean[:T], e.rstd[:T], e.proj[:T*C], e.fch[:T*4*C]
+	acts := model.BlockActs{LN1: ln, LN1Mean: mean, LN1Rstd: rstd, QKV: e.qkv[:T*3*C], AttY: e.atty[:T*C],
+		AttProj: proj, Res2: res, LN2: ln, LN2Mean: mean, LN2Rstd: rstd, FCH: fch, FCHAct: fch, FCProj: proj, Res3: res}
 	for l := range p.Blocks {
-		b := &p.Blocks[l]
-		model.LayerNormForward(ln, mean, rstd, res, b.LN1W, b.LN1B, T, C)
-		linear(qkv, ln, b.QKVW, b.QKVB, T, C, 3*C)
-		e.caches[l].Forward(atty, qkv, pos, T)
-		linear(proj, atty, b.AttProjW, b.AttProjB, T, C, C)
-		model.ResidualForward(res, res, proj, T*C)
-		model.LayerNormForward(ln, mean, rstd, res, b.LN2W, b.LN2B, T, C)
-		linear(fch, ln, b.FCW, b.FCB, T, C, 4*C)
-		model.ActivationForward(fch, fch, c.Activation, T*4*C)
-		linear(proj, fch, b.FCProjW, b.FCProjB, T, 4*C, C)
-		model.ResidualForward(res, res, proj, T*C)
+		cache := e.caches[l]
+		attend := func(atty, qkv []float32) { cache.Forward(atty, qkv, pos, T) }
+		model.BlockForward(&acts, res, &p.Blocks[l], c.Activation, attend, T, C)
 	}
-	// Only the last position's logits: logits = wte @ lnf(x[T-1]), one
-	// pass over the [V, C] embedding.
+	// Only the last position's logits: one pass over the [V, C] embedding.
 	model.LayerNormForward(e.lnf, e.lnfMean, e.lnfRstd, res[(T-1)*C:], p.LNFW, p.LNFB, 1, C)
-	blas32.Gemv(blas.NoTrans, 1, blas32.General{Rows: V, Cols: C, Stride: C, Data: p.WTE},
-		blas32.Vector{N: C, Inc: 1, Data: e.lnf}, 0, blas32.Vector{N: V, Inc: 1, Data: e.logits})
+	model.LogitsForward(e.logits, e.lnf, p.WTE, 1, C, V)
 	e.tokens = append(e.tokens, tokens...)
 	return e.logits, nil
 }
@@ -135,19 +122,6 @@ func (e *Engine) ensure(T int) {
 	e.rows = T
 	e.res, e.ln, e.atty, e.proj = f(T*C), f(T*C), f(T*C), f(T*C)
 	e.qkv, e.fch = f(T*3*C), f(T*4*C)
+	e.ids = make([]int32, T)
 	e.mean, e.rstd = f(T), f(T)
-}
-
-// linear is model.MatmulForward, out = inp @ w + b, with a matrix-vector
-// product for a single row: y = wᵀ x streams the row-major [C, OC] weight
-// once, row by row.
-// Shapes: out [N,OC], inp [N,C], w [C,OC], b [OC].
-func linear(out, inp, w, b []float32, N, C, OC int) {
-	if N > 1 {
-		model.MatmulForward(out, inp, w, b, N, C, OC)
-		return
-	}
-	copy(out[:OC], b)
-	blas32.Gemv(blas.Trans, 1, blas32.General{Rows: C, Cols: OC, Stride: OC, Data: w[:C*OC]},
-		blas32.Vector{N: C, Inc: 1, Data: inp[:C]}, 1, blas32.Vector{N: OC, Inc: 1, Data: out[:OC]})
 }

@@ -16,19 +16,11 @@ type activations struct {
 	datt                  []float32 // [B,NH,T,T] gradient scratch
 }
 
-// blockActs are one transformer block's saved activations.
+// blockActs are one transformer block's saved activations: the layers'
+// outputs and the attention probabilities Backward needs.
 type blockActs struct {
-	ln1, ln1Mean, ln1Rstd []float32 // [N,C], [N], [N]
-	qkv                   []float32 // [N,3C]
-	att                   []float32 // [B,NH,T,T] attention probabilities
-	atty                  []float32 // [N,C] attention output (heads concatenated)
-	attProj               []float32 // [N,C]
-	res2                  []float32 // [N,C] residual after attention
-	ln2, ln2Mean, ln2Rstd []float32 // [N,C], [N], [N]
-	fch                   []float32 // [N,4C] MLP pre-activation
-	fchAct                []float32 // [N,4C] MLP activation
-	fcProj                []float32 // [N,C]
-	res3                  []float32 // [N,C] block output
+	BlockActs
+	att []float32 // [B,NH,T,T] attention probabilities
 }
 
 // ensure returns buffers for (B, T), reusing the current ones when the
@@ -48,10 +40,13 @@ func (m *Model) ensure(B, T int) *activations {
 	a.blocks = make([]blockActs, c.Layers)
 	for l := range a.blocks {
 		a.blocks[l] = blockActs{
-			ln1: f(N * C), ln1Mean: f(N), ln1Rstd: f(N), qkv: f(N * 3 * C), att: f(B * NH * T * T),
-			atty: f(N * C), attProj: f(N * C), res2: f(N * C),
-			ln2: f(N * C), ln2Mean: f(N), ln2Rstd: f(N), fch: f(N * 4 * C), fchAct: f(N * 4 * C),
-			fcProj: f(N * C), res3: f(N * C),
+			BlockActs: BlockActs{
+				LN1: f(N * C), LN1Mean: f(N), LN1Rstd: f(N), QKV: f(N * 3 * C),
+				AttY: f(N * C), AttProj: f(N * C), Res2: f(N * C),
+				LN2: f(N * C), LN2Mean: f(N), LN2Rstd: f(N), FCH: f(N * 4 * C), FCHAct: f(N * 4 * C),
+				FCProj: f(N * C), Res3: f(N * C),
+			},
+			att: f(B * NH * T * T),
 		}
 	}
 	m.acts = a

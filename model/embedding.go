@@ -8,9 +8,19 @@ import "github.com/gptgo/gptgo/kernels"
 //
 // Shapes: out [B,T,C], tokens [B,T], wte [V,C], wpe [maxT,C].
 func EncoderForward(out []float32, tokens []int32, wte, wpe []float32, B, T, C int) {
+	EncoderForwardAt(out, tokens, wte, wpe, 0, B, T, C)
+}
+
+// EncoderForwardAt is EncoderForward for sequences that continue at
+// position pos (tokens appended after a KV cache of pos positions):
+//
+//	out[b,t,:] = wte[tokens[b,t],:] + wpe[pos+t,:]
+//
+// Shapes: out [B,T,C], tokens [B,T], wte [V,C], wpe [maxT,C] with pos+T <= maxT.
+func EncoderForwardAt(out []float32, tokens []int32, wte, wpe []float32, pos, B, T, C int) {
 	kernels.For(B*T, 16, func(lo, hi int) {
 		for bt := lo; bt < hi; bt++ {
-			t := bt % T
+			t := pos + bt%T
 			o := out[bt*C : (bt+1)*C]
 			w := wte[int(tokens[bt])*C : (int(tokens[bt])+1)*C]
 			p := wpe[t*C : (t+1)*C]

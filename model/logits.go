@@ -9,8 +9,15 @@ import (
 //
 //	logits = x @ wteᵀ
 //
+// A single row (the next-token logits of a decoding step) is one
+// matrix-vector pass over wte.
 // Shapes: logits [N,V], x [N,C], wte [V,C].
 func LogitsForward(logits, x, wte []float32, N, C, V int) {
+	if N == 1 {
+		blas32.Gemv(blas.NoTrans, 1, general(wte, V, C), blas32.Vector{N: C, Inc: 1, Data: x[:C]},
+			0, blas32.Vector{N: V, Inc: 1, Data: logits[:V]})
+		return
+	}
 	blas32.Gemm(blas.NoTrans, blas.Trans, 1, general(x, N, C), general(wte, V, C), 0, general(logits, N, V))
 }
 

@@ -16,8 +16,14 @@ func general(data []float32, rows, cols int) blas32.General {
 //
 //	out = inp @ w + b
 //
-// b may be nil. Shapes: out [N,OC], inp [N,C], w [C,OC], b [OC].
+// b may be nil. A single row (one decoding step) is a matrix-vector
+// product, out = wᵀ inp + b, which streams the row-major weight once.
+// Shapes: out [N,OC], inp [N,C], w [C,OC], b [OC].
 func MatmulForward(out, inp, w, b []float32, N, C, OC int) {
+	if N == 1 {
+		matvecForward(out, inp, w, b, C, OC)
+		return
+	}
 	if b != nil {
 		kernels.For(N, 16, func(lo, hi int) {
 			for r := lo; r < hi; r++ {
@@ -30,6 +36,18 @@ func MatmulForward(out, inp, w, b []float32, N, C, OC int) {
 		beta = 1
 	}
 	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(inp, N, C), general(w, C, OC), beta, general(out, N, OC))
+}
+
+// matvecForward is MatmulForward for one row.
+// Shapes: out [OC], inp [C], w [C,OC], b [OC].
+func matvecForward(out, inp, w, b []float32, C, OC int) {
+	beta := float32(0)
+	if b != nil {
+		copy(out[:OC], b)
+		beta = 1
+	}
+	blas32.Gemv(blas.Trans, 1, general(w, C, OC), blas32.Vector{N: C, Inc: 1, Data: inp[:C]},
+		beta, blas32.Vector{N: OC, Inc: 1, Data: out[:OC]})
 }
 
 // MatmulBackward applies the chain rule to out = inp @ w + b:

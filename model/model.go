@@ -78,18 +78,10 @@ func (m *Model) Forward(tokens, targets []int32, B, T int) (float32, error) {
 	EncoderForward(a.encoded, tokens, m.P.WTE, m.P.WPE, B, T, C)
 	res := a.encoded
 	for l := range m.P.Blocks {
-		p, x := &m.P.Blocks[l], &a.blocks[l]
-		LayerNormForward(x.ln1, x.ln1Mean, x.ln1Rstd, res, p.LN1W, p.LN1B, N, C)
-		MatmulForward(x.qkv, x.ln1, p.QKVW, p.QKVB, N, C, 3*C)
-		attention.Forward(x.atty, x.att, x.qkv, B, T, C, NH)
-		MatmulForward(x.attProj, x.atty, p.AttProjW, p.AttProjB, N, C, C)
-		ResidualForward(x.res2, res, x.attProj, N*C)
-		LayerNormForward(x.ln2, x.ln2Mean, x.ln2Rstd, x.res2, p.LN2W, p.LN2B, N, C)
-		MatmulForward(x.fch, x.ln2, p.FCW, p.FCB, N, C, 4*C)
-		ActivationForward(x.fchAct, x.fch, c.Activation, N*4*C)
-		MatmulForward(x.fcProj, x.fchAct, p.FCProjW, p.FCProjB, N, 4*C, C)
-		ResidualForward(x.res3, x.res2, x.fcProj, N*C)
-		res = x.res3
+		x := &a.blocks[l]
+		attend := func(atty, qkv []float32) { attention.Forward(atty, x.att, qkv, B, T, C, NH) }
+		BlockForward(&x.BlockActs, res, &m.P.Blocks[l], c.Activation, attend, N, C)
+		res = x.Res3
 	}
 	LayerNormForward(a.lnf, a.lnfMean, a.lnfRstd, res, m.P.LNFW, m.P.LNFB, N, C)
 	LogitsForward(a.logits, a.lnf, m.P.WTE, N, C, V)
@@ -133,18 +125,12 @@ func (m *Model) Backward() error {
 		p, g, x := &m.P.Blocks[l], &m.G.Blocks[l], &a.blocks[l]
 		resIn := a.encoded
 		if l > 0 {
-			resIn = a.blocks[l-1].res3
+			resIn = a.blocks[l-1].Res3
 		}
-		// res3 = res2 + fcProj: both get dres (ResidualBackward is the identity).
-		MatmulBackward(a.dbig, g.FCProjW, g.FCProjB, dres, x.fchAct, p.FCProjW, N, 4*C, C)
-		ActivationBackward(a.dbig, a.dbig, x.fch, x.fchAct, c.Activation, N*4*C)
-		MatmulBackward(a.dln, g.FCW, g.FCB, a.dbig, x.ln2, p.FCW, N, C, 4*C)
-		LayerNormBackward(dres, g.LN2W, g.LN2B, a.dln, x.res2, p.LN2W, x.ln2Mean, x.ln2Rstd, N, C)
-		// res2 = resIn + attProj: both get dres.
-		MatmulBackward(a.dln, g.AttProjW, g.AttProjB, dres, x.atty, p.AttProjW, N, C, C)
-		attention.Backward(a.dbig[:N*3*C], a.datt, a.dln, x.qkv, x.att, B, T, C, NH)
-		MatmulBackward(a.dln, g.QKVW, g.QKVB, a.dbig[:N*3*C], x.ln1, p.QKVW, N, C, 3*C)
-		LayerNormBackward(dres, g.LN1W, g.LN1B, a.dln, resIn, p.LN1W, x.ln1Mean, x.ln1Rstd, N, C)
+		attendBack := func(dqkv, datty []float32) {
+			attention.Backward(dqkv, a.datt, datty, x.QKV, x.att, B, T, C, NH)
+		}
+		BlockBackward(dres, g, &x.BlockActs, resIn, p, c.Activation, attendBack, a.dbig, a.dln, N, C)
 	}
 	EncoderBackward(m.G.WTE, m.G.WPE, dres, a.tokens, B, T, C)
 	return nil
@@ -154,5 +140,5 @@ func lastResidual(a *activations) []float32 {
 	if len(a.blocks) == 0 {
 		return a.encoded
 	}
-	return a.blocks[len(a.blocks)-1].res3
+	return a.blocks[len(a.blocks)-1].Res3
 }

@@ -64,7 +64,7 @@ func TestModelGradients(t *testing.T) {
 func reluMask(m *Model) []bool {
 	var mask []bool
 	for _, b := range m.acts.blocks {
-		for _, v := range b.fch {
+		for _, v := range b.FCH {
 			mask = append(mask, v > 0)
 		}
 	}
