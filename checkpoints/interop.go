@@ -68,22 +68,14 @@ func FormatForPath(path string) (Format, error) {
 	return "", fmt.Errorf("%s: unknown output format (want a .ckpt, .safetensors or .bin (llm.c) file name)", path)
 }
 
-// Import reads a model in any format DetectFormat knows. A folder is a
-// Hugging Face model folder (its model.safetensors) or a run folder (its
-// latest.ckpt). It returns the checkpoint, the format and notes for the
+// Import reads a model in any format DetectFormat knows from path, resolved
+// by ModelFile (a folder's model.safetensors, else its latest.ckpt). It returns the checkpoint, the format and notes for the
 // user; opt applies to the foreign formats, except that its Tokenizer
 // replaces a gptgo checkpoint's too.
 func Import(path string, opt ImportOptions) (*Checkpoint, Format, []string, error) {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		if st := filepath.Join(path, "model.safetensors"); fileExists(st) {
-			path = st
-		} else if fileExists(Latest(path)) {
-			path = Latest(path)
-		} else {
-			return nil, "", nil, fmt.Errorf("%s is a folder without a model.safetensors or a %s", path, LatestName)
-		}
-	} else if err != nil {
-		return nil, "", nil, fmt.Errorf("no model at %s", path)
+	path, err := ModelFile(path)
+	if err != nil {
+		return nil, "", nil, err
 	}
 	format, err := DetectFormat(path)
 	if err != nil {

@@ -674,7 +674,7 @@ func TestDetectFormat(t *testing.T) {
 		mustContain(t, err, p, "unknown output format")
 	}
 	_, _, _, err := Import(dir, ImportOptions{})
-	mustContain(t, err, "is a folder without a model.safetensors or a latest.ckpt")
+	mustContain(t, err, "is a folder without a latest.ckpt or a model.safetensors")
 }
 
 // The safetensors header parser never panics and what it accepts covers

@@ -72,3 +72,18 @@ func near(t *testing.T, what string, got, want []float32) {
 		}
 	}
 }
+
+func TestConfigOverride(t *testing.T) {
+	p, err := Preset("small", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := p.Override(Config{Layers: 8, Activation: ReLU})
+	want := Config{VocabSize: 100, Context: 256, Layers: 8, Heads: 6, Embd: 384, Activation: ReLU}
+	if got != want {
+		t.Fatalf("Override: %+v, want %+v", got, want)
+	}
+	if p.Override(Config{}) != p {
+		t.Fatalf("an empty override changed %+v", p)
+	}
+}

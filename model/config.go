@@ -30,6 +30,25 @@ type Config struct {
 // HeadSize is the width of one attention head.
 func (c Config) HeadSize() int { return c.Embd / c.Heads }
 
+// Override returns c with every non-zero field of o in place of c's: a
+// preset adjusted by a few flags (--preset small --layers 8).
+func (c Config) Override(o Config) Config {
+	pick := func(dst *int, v int) {
+		if v != 0 {
+			*dst = v
+		}
+	}
+	pick(&c.VocabSize, o.VocabSize)
+	pick(&c.Context, o.Context)
+	pick(&c.Layers, o.Layers)
+	pick(&c.Heads, o.Heads)
+	pick(&c.Embd, o.Embd)
+	if o.Activation != "" {
+		c.Activation = o.Activation
+	}
+	return c
+}
+
 // Validate reports the first thing wrong with c, or nil.
 func (c Config) Validate() error {
 	switch {

@@ -36,14 +36,22 @@ type Options struct {
 	SaveEvery   int     `json:"save_every"`   // also keep step-N checkpoints every N steps; 0: never
 	Seed        uint64  `json:"seed"`         // data order
 	Sequential  bool    `json:"sequential"`   // read windows in file order, no shuffling
+	// Data is the token folder the run reads (written by gpt prepare),
+	// recorded so a resume finds it; Train itself reads TrainData/ValData.
+	Data string `json:"data"`
 }
+
+// PresetContext is the training context for a preset model when none is
+// given: the model's, at most 256 tokens (a step at GPT-2's 1024 costs
+// more than four times as much on a CPU).
+func PresetContext(c model.Config) int { return min(c.Context, 256) }
 
 // Run is one training run: a model, its data and where it writes.
 type Run struct {
 	Model     *model.Model
 	Tokenizer tokenizer.Spec // embedded in checkpoints
 	TrainData data.Tokens
-	ValData   data.Tokens // may be nil: no evaluation
+	ValData   data.Tokens // may be nil, or no longer than a context: no evaluation
 	Opt       Options
 	OutDir    string
 
@@ -55,8 +63,6 @@ type Run struct {
 	Terminal bool
 	// Command is recorded in checkpoints.
 	Command []string
-	// Hyper is saved as the checkpoint's training options (JSON); nil saves Opt.
-	Hyper any
 	// StopAfter, if > 0, ends the run after that step as an interrupt would
 	// (a checkpoint is written), leaving the schedule of the full run intact.
 	StopAfter int
@@ -86,12 +92,13 @@ type Plan struct {
 	Params, TrainTokens, ValTokens int
 	ItersPerEpoch, TotalSteps      int
 	TokensPerStep                  int
+	Epochs                         float64 // TotalSteps in passes over the training data
 	FlopsPerStep                   float64
 }
 
-// NewRun prepares a run: the stepper, the loader, and (if ck is not nil) the
-// state of a checkpoint to resume from.
-func NewRun(r *Run, ck *checkpoints.Checkpoint) (*Run, error) {
+// NewRun prepares a run: the stepper, the loader, and (if from is not nil)
+// the training state of the checkpoint it resumes.
+func NewRun(r *Run, from *Resume) (*Run, error) {
 	o := &r.Opt
 	if o.Batch <= 0 || o.Context <= 0 {
 		return nil, fmt.Errorf("batch and context must be positive")
@@ -102,6 +109,9 @@ func NewRun(r *Run, ck *checkpoints.Checkpoint) (*Run, error) {
 	if o.GradAccum <= 0 {
 		o.GradAccum = 1
 	}
+	if r.ValData != nil && r.ValData.Len() <= o.Context {
+		r.ValData = nil // not one window to evaluate
+	}
 	loader, err := data.NewLoader(r.TrainData, o.Batch, o.Context, o.Seed, o.Sequential)
 	if err != nil {
 		return nil, err
@@ -110,25 +120,10 @@ func NewRun(r *Run, ck *checkpoints.Checkpoint) (*Run, error) {
 	r.stepper = NewStepper(r.Model, o.GradClip)
 	r.stepper.Opt.WeightDecay = float32(o.WeightDecay)
 	r.bestVal = math.MaxFloat64 // JSON has no Inf
-	if ck != nil && ck.Train != nil {
-		st := ck.Train
-		var ls data.LoaderState
-		if err := json.Unmarshal(st.Loader, &ls); err != nil {
-			return nil, fmt.Errorf("checkpoint loader state: %w", err)
+	if from != nil {
+		if err := r.restore(from.state); err != nil {
+			return nil, fmt.Errorf("%s: %v", from.Path, err)
 		}
-		if err := loader.Restore(ls); err != nil {
-			return nil, err
-		}
-		a := st.AdamW
-		opt := r.stepper.Opt
-		if len(a.M) != len(opt.M) || len(a.V) != len(opt.V) {
-			return nil, fmt.Errorf("checkpoint optimizer state has %d values, model has %d", len(a.M), len(opt.M))
-		}
-		opt.Beta1, opt.Beta2, opt.Eps, opt.WeightDecay, opt.Step = a.Beta1, a.Beta2, a.Eps, a.WeightDecay, a.Step
-		copy(opt.M, a.M)
-		copy(opt.V, a.V)
-		r.step = st.Step
-		r.bestVal = st.BestValLoss
 	}
 	return r, nil
 }
@@ -143,6 +138,7 @@ func (r *Run) Plan() Plan {
 		TotalSteps:    r.totalSteps(),
 		TokensPerStep: o.Batch * o.Context * o.GradAccum,
 	}
+	p.Epochs = float64(p.TotalSteps*o.GradAccum) / float64(max(p.ItersPerEpoch, 1))
 	if r.ValData != nil {
 		p.ValTokens = r.ValData.Len()
 	}
@@ -326,11 +322,7 @@ func (r *Run) save(path string) error {
 	if err != nil {
 		return err
 	}
-	var h any = r.Opt
-	if r.Hyper != nil {
-		h = r.Hyper
-	}
-	hyper, err := json.Marshal(h)
+	hyper, err := json.Marshal(r.Opt)
 	if err != nil {
 		return err
 	}

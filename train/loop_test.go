@@ -27,13 +27,20 @@ func testCorpus(n, vocab int) data.Slice {
 	return data.Slice{Label: "synthetic", IDs: ids}
 }
 
-func newTestRun(t *testing.T, dir string, stopAfter int, ck *checkpoints.Checkpoint) *Run {
+// testOptions are the options of every test run.
+var testOptions = Options{Batch: 4, Context: 16, MaxSteps: 12, LR: 3e-3, MinLR: 3e-4, Warmup: 3, WeightDecay: 0.1,
+	GradClip: 1, GradAccum: 2, EvalEvery: 4, EvalBatches: 2, Seed: 9}
+
+func newTestRun(t *testing.T, dir string, stopAfter int, from *Resume) *Run {
 	t.Helper()
-	c := model.Config{VocabSize: 32, Context: 16, Layers: 2, Heads: 2, Embd: 16, Activation: model.GELU}
+	c := model.Config{VocabSize: 257, Context: 16, Layers: 2, Heads: 2, Embd: 16, Activation: model.GELU} // the byte tokenizer's vocabulary
 	var m *model.Model
 	var err error
-	if ck != nil {
-		m, err = ck.Model()
+	if from != nil {
+		m = from.Model
+		if from.Opt != testOptions {
+			t.Fatalf("resumed options %+v, want %+v", from.Opt, testOptions)
+		}
 	} else {
 		m, err = model.New(c, 3)
 	}
@@ -42,8 +49,7 @@ func newTestRun(t *testing.T, dir string, stopAfter int, ck *checkpoints.Checkpo
 	}
 	r, err := NewRun(&Run{Model: m, Tokenizer: tokenizer.Spec{Name: "byte"},
 		TrainData: testCorpus(3000, 32), ValData: testCorpus(400, 32), OutDir: dir, Log: io.Discard, StopAfter: stopAfter,
-		Opt: Options{Batch: 4, Context: 16, MaxSteps: 12, LR: 3e-3, MinLR: 3e-4, Warmup: 3, WeightDecay: 0.1,
-			GradClip: 1, GradAccum: 2, EvalEvery: 4, EvalBatches: 2, Seed: 9}}, ck)
+		Opt: testOptions}, from)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,11 +91,11 @@ func TestResumeIsExact(t *testing.T) {
 	if res, err := r1.Train(context.Background()); err != nil || !res.Interrupted || res.Steps != 5 {
 		t.Fatalf("first half: %+v, %v", res, err)
 	}
-	ck, err := checkpoints.Load(checkpoints.Latest(split))
+	from, err := OpenResume(split)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r2 := newTestRun(t, split, 0, ck)
+	r2 := newTestRun(t, split, 0, from)
 	if r2.Step() != 5 {
 		t.Fatalf("resumed at step %d, want 5", r2.Step())
 	}
@@ -147,11 +153,11 @@ func TestNaNStopsTraining(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ck, err := checkpoints.Load(checkpoints.Latest(dir))
+	from, err := OpenResume(checkpoints.Latest(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r2 := newTestRun(t, dir, 0, ck)
+	r2 := newTestRun(t, dir, 0, from)
 	r2.Model.Params[0] = float32(math.NaN())
 	_, err = r2.Train(context.Background())
 	if err == nil || !errors.Is(err, ErrNonFinite) {

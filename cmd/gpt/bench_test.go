@@ -50,7 +50,7 @@ func TestBenchErrors(t *testing.T) {
 		{[]string{"-r", "0"}, "-r"},
 		{[]string{"-o", "csv"}, "-o"},
 		{[]string{"--tests", "pp,foo"}, "unknown test"},
-		{[]string{"--checkpoint", "/nonexistent/x.ckpt"}, "no checkpoint"},
+		{[]string{"--checkpoint", "/nonexistent/x.ckpt"}, "no model at"},
 	} {
 		code, _, stderr := runCmd(t, "", append([]string{"bench"}, tc.args...)...)
 		wantFail(t, code, stderr, tc.want)

@@ -2,13 +2,11 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/gptgo/gptgo/checkpoints"
-	"github.com/gptgo/gptgo/tokenizer"
 )
 
 func init() {
@@ -23,42 +21,6 @@ var formatNames = map[checkpoints.Format]string{
 	checkpoints.FormatGptgo:       "gptgo checkpoint",
 	checkpoints.FormatSafetensors: "Hugging Face safetensors",
 	checkpoints.FormatLlmc:        "llm.c model",
-}
-
-// importModel reads a model file of any format (see checkpoints.Import)
-// with tokName (a --tokenizer value, may be empty) attached. Notes go to
-// log.
-func importModel(path, tokName string, log io.Writer) (*checkpoints.Checkpoint, checkpoints.Format, error) {
-	var opt checkpoints.ImportOptions
-	if tokName != "" {
-		tok, err := loadTokenizer(tokName)
-		if err != nil {
-			return nil, "", err
-		}
-		spec := tok.Spec()
-		opt.Tokenizer = &spec
-	}
-	ck, format, notes, err := checkpoints.Import(path, opt)
-	if err != nil {
-		return nil, "", errorf("%v", oneLineErr(err))
-	}
-	for _, n := range notes {
-		fmt.Fprintf(log, "note: %s\n", n)
-	}
-	return ck, format, nil
-}
-
-// modelTokenizer builds the tokenizer of ck, read from path, and checks
-// that it fits the model's vocabulary.
-func modelTokenizer(ck *checkpoints.Checkpoint, path string) (tokenizer.Tokenizer, error) {
-	tok, err := tokenizer.FromSpec(ck.Tokenizer)
-	if err != nil {
-		return nil, errorf("%s: tokenizer: %v", path, err)
-	}
-	if tok.VocabSize() > ck.Config.VocabSize {
-		return nil, errorf("%s: the tokenizer %s has %d ids, the model only %d (pass --tokenizer)", path, ck.Tokenizer.Name, tok.VocabSize(), ck.Config.VocabSize)
-	}
-	return tok, nil
 }
 
 func runConvert(args []string) error {
@@ -91,18 +53,16 @@ func runConvert(args []string) error {
 	}
 
 	start := time.Now()
-	ck, inFormat, err := importModel(*from, *tokName, cmdStderr)
+	o, err := openModel(*from, *tokName, true)
 	if err != nil {
 		return err
 	}
 	read := time.Since(start)
-	if _, err := modelTokenizer(ck, *from); err != nil {
-		return err
-	}
-	if ck.Train != nil {
+	if o.Train != nil {
 		fmt.Fprintln(cmdStderr, "note: the training state (optimizer moments, data position) is not converted: the output is weights only")
-		ck.Train = nil
+		o.Train = nil
 	}
+	ck, inFormat := o.Checkpoint(), o.Format
 	switch {
 	case outFormat == checkpoints.FormatLlmc && ck.Tokenizer.Name != "gpt2":
 		fmt.Fprintf(cmdStderr, "note: llm.c model files carry no tokenizer: pass --tokenizer %s when converting it back\n", ck.Tokenizer.Name)
@@ -116,34 +76,8 @@ func runConvert(args []string) error {
 	write := time.Since(start)
 	c := ck.Config
 	fmt.Fprintf(cmdStdout, "converted %s (%s, %s) -> %s (%s, %s): %s parameters, %d layers, %d heads, width %d, context %d, vocabulary %d, %s activation, tokenizer %s; read %.2fs, write %.2fs\n",
-		*from, formatNames[inFormat], convertFileMB(convertModelPath(*from)), out, formatNames[outFormat], convertFileMB(out),
+		*from, formatNames[inFormat], fileMB(o.Path), out, formatNames[outFormat], fileMB(out),
 		humanCount(len(ck.Params)), c.Layers, c.Heads, c.Embd, c.Context, c.VocabSize, c.Activation, ck.Tokenizer.Name,
 		read.Seconds(), write.Seconds())
 	return nil
-}
-
-// convertModelPath returns the file a --from value reads (a folder's
-// model.safetensors or latest.ckpt), for reporting its size.
-func convertModelPath(path string) string {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		if st := filepath.Join(path, "model.safetensors"); convertExists(st) {
-			return st
-		}
-		return checkpoints.Latest(path)
-	}
-	return path
-}
-
-func convertExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
-
-// convertFileMB returns the size of a file in MB, or "?" when it cannot be read.
-func convertFileMB(path string) string {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return "?"
-	}
-	return fmt.Sprintf("%.1f MB", float64(fi.Size())/1e6)
 }

@@ -1,11 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,7 +10,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/gptgo/gptgo/data"
-	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
 	"github.com/gptgo/gptgo/train"
@@ -46,70 +41,19 @@ func evaluate(m *model.Model, toks data.Tokens, B, T, maxBatches int, progress f
 	return evalResult{Tokens: n * B * T, Batches: n, B: B, T: T, Loss: loss, Seconds: time.Since(start).Seconds()}, nil
 }
 
-// evalTokens opens the tokens of --data: a gpt prepare folder's val.bin, a
-// token file, or a text file encoded with tok. The closer releases a
-// mapped token file.
+// evalTokens opens the tokens of --data (see data.OpenEval), checking that
+// a prepared folder was tokenized with tok.
 func evalTokens(path string, tok tokenizer.Tokenizer) (data.Tokens, func(), error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, nil, errorf("--data %s: no such file or folder", path)
-	}
-	if fi.IsDir() {
-		val := filepath.Join(path, "val.bin")
-		if _, err := os.Stat(val); err != nil {
-			return nil, nil, errorf("--data %s: a folder without a val.bin (want a gpt prepare folder, a token file or a text file)", path)
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		if err := tokenizer.CheckSpecFile(filepath.Join(path, data.TokenizerFile), tok); err != nil {
+			return nil, nil, errorf("--data: %v", err)
 		}
-		if err := sameTokenizer(filepath.Join(path, "tokenizer.json"), tok); err != nil {
-			return nil, nil, err
-		}
-		path = val
 	}
-	f, err := os.Open(path)
+	toks, closer, err := data.OpenEval(path, tok.Encode)
 	if err != nil {
 		return nil, nil, errorf("--data %v", err)
 	}
-	var head [4]byte
-	k, _ := io.ReadFull(f, head[:])
-	f.Close()
-	if k == 4 && binary.LittleEndian.Uint32(head[:]) == data.Magic {
-		tf, err := data.OpenTokens(path)
-		if err != nil {
-			return nil, nil, errorf("--data %v", err)
-		}
-		return tf, func() { tf.Close() }, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, errorf("--data %v", err)
-	}
-	if !data.IsText(b) {
-		return nil, nil, errorf("--data %s: neither a token file nor text", path)
-	}
-	ids := tok.Encode(string(b))
-	s := data.Slice{Label: path, IDs: make([]int32, len(ids))}
-	for i, id := range ids {
-		s.IDs[i] = int32(id)
-	}
-	return s, func() {}, nil
-}
-
-// sameTokenizer checks that a prepared folder's tokenizer.json, if there
-// is one, is the model's tokenizer.
-func sameTokenizer(path string, tok tokenizer.Tokenizer) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil // no tokenizer.json: trust the user
-	}
-	var s tokenizer.Spec
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil // a text BPE file: not comparable here
-	}
-	want, _ := json.Marshal(tok.Spec())
-	got, _ := json.Marshal(s)
-	if !bytes.Equal(want, got) {
-		return errorf("--data: %s is tokenized with %s, the model uses %s", filepath.Dir(path), s.Name, tok.Spec().Name)
-	}
-	return nil
+	return toks, closer, nil
 }
 
 func runEval(args []string) error {
@@ -119,7 +63,7 @@ func runEval(args []string) error {
 	batch := fs.Int("batch", 4, "sequences per batch")
 	context := fs.Int("context", 0, "tokens per sequence (0: the model's context)")
 	maxBatches := fs.Int("max-batches", 0, "evaluate at most this many batches (0: all)")
-	threads := fs.Int("threads", 0, "threads (0: all cores)")
+	threads := addThreads(fs)
 	tokName := fs.String("tokenizer", "", "tokenizer for a model file that has none (llm.c, foreign safetensors)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: gpt eval --checkpoint MODEL --data FILE_OR_DIR [--batch 4] [--context N] [--max-batches N]\n\nMean cross-entropy and perplexity over consecutive windows of the data (deterministic).")
@@ -141,25 +85,15 @@ func runEval(args []string) error {
 		return errorf("--context %d: want 0 (the model's) or more", *context)
 	case *maxBatches < 0:
 		return errorf("--max-batches %d: want 0 (all) or more", *maxBatches)
-	case *threads < 0:
-		return errorf("--threads %d: want 0 (all cores) or more", *threads)
 	}
-	if *threads > 0 {
-		kernels.SetThreads(*threads)
+	if err := setThreads(*threads); err != nil {
+		return err
 	}
-	ck, _, err := importModel(*ckPath, *tokName, cmdStderr)
+	o, err := openModel(*ckPath, *tokName, false)
 	if err != nil {
 		return err
 	}
-	tok, err := modelTokenizer(ck, *ckPath)
-	if err != nil {
-		return err
-	}
-	ck.Train = nil
-	m, err := ck.Model()
-	if err != nil {
-		return errorf("%s: %v", *ckPath, err)
-	}
+	m, tok := o.Model, o.Tokenizer
 	T := *context
 	if T > m.Config.Context {
 		return errorf("--context %d exceeds the model's context %d", T, m.Config.Context)

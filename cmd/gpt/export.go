@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/gptgo/gptgo/checkpoints"
 )
@@ -16,7 +15,8 @@ func init() {
 
 func runExport(args []string) error {
 	fs := newFlagSet("export")
-	in := fs.String("checkpoint", "", "checkpoint file, or a run folder (its latest.ckpt)")
+	in := fs.String("checkpoint", "", "model: a .ckpt or run folder (its latest.ckpt), a model.safetensors (or its folder) or an llm.c .bin")
+	tokName := fs.String("tokenizer", "", "tokenizer for a model file that has none (llm.c, foreign safetensors)")
 	out := fs.String("out", "", "file to write")
 	bf16 := fs.Bool("bf16", false, "store the weights as bfloat16 (about half the size)")
 	weightsOnly := fs.Bool("weights-only", true, "leave out the training state; false keeps it (re-compress only)")
@@ -36,14 +36,11 @@ func runExport(args []string) error {
 	case *level < 0 || *level > 22:
 		return errorf("--level %d out of range 1..22", *level)
 	}
-	path, err := checkpoints.Resolve(*in)
+	o, err := openModel(*in, *tokName, !*weightsOnly)
 	if err != nil {
-		return errorf("%v", err)
+		return err
 	}
-	ck, err := checkpoints.Load(path)
-	if err != nil {
-		return errorf("%v", err)
-	}
+	ck, path := o.Checkpoint(), o.Path
 	if err := checkpoints.Save(*out, ck, checkpoints.SaveOptions{WeightsOnly: *weightsOnly, BF16: *bf16, Level: *level}); err != nil {
 		return errorf("%v", err)
 	}
@@ -55,15 +52,6 @@ func runExport(args []string) error {
 		kind = "resumable"
 	}
 	fmt.Fprintf(cmdStdout, "wrote %s: %s, %d parameters, %s (from %s, %s)\n",
-		*out, kind, len(ck.Params), exportFileMB(*out), path, exportFileMB(path))
+		*out, kind, len(ck.Params), fileMB(*out), path, fileMB(path))
 	return nil
-}
-
-// exportFileMB returns the size of a file in MB, or "?" when it cannot be read.
-func exportFileMB(path string) string {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return "?"
-	}
-	return fmt.Sprintf("%.1f MB", float64(fi.Size())/1e6)
 }

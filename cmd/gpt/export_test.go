@@ -76,7 +76,7 @@ func TestExport(t *testing.T) {
 	}{
 		{[]string{"export", "--out", f32}, "--checkpoint is required"},
 		{[]string{"export", "--checkpoint", dir}, "--out is required"},
-		{[]string{"export", "--checkpoint", filepath.Join(dir, "nope"), "--out", f32}, "no checkpoint at"},
+		{[]string{"export", "--checkpoint", filepath.Join(dir, "nope"), "--out", f32}, "no model at"},
 		{[]string{"export", "--checkpoint", t.TempDir(), "--out", f32}, "without a latest.ckpt"},
 		{[]string{"export", "--checkpoint", checkpoints.Latest(dir), "--out", f32, "--bf16", "--weights-only=false"}, "--bf16 needs --weights-only"},
 	} {

@@ -11,9 +11,7 @@ import (
 	"os/signal"
 	"strings"
 
-	"github.com/gptgo/gptgo/checkpoints"
 	"github.com/gptgo/gptgo/infer"
-	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
 )
@@ -25,92 +23,113 @@ func init() {
 	}
 }
 
-// stringsFlag collects a repeated string flag.
-type stringsFlag []string
+// generateFlags are gpt generate's flags.
+type generateFlags struct {
+	ckPath, tokName, prompt, promptFile string
+	maxTokens, topK, repLast            int
+	temp, topP, minP, repPen            float64
+	seed                                int64
+	stops                               listFlag
+	ignoreEOS, noSlide, noEcho          bool
+	interactive, stats                  bool
+	threads                             *int
+}
 
-func (s *stringsFlag) String() string     { return strings.Join(*s, ",") }
-func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
-
-func runGenerate(args []string) error {
+func parseGenerateFlags(args []string) (*generateFlags, error) {
+	f := &generateFlags{}
 	fs := newFlagSet("generate")
-	ckPath := fs.String("checkpoint", "", "checkpoint file or run folder (its latest.ckpt)")
-	prompt := fs.String("prompt", "", "prompt text (default: --prompt-file, else stdin)")
-	promptFile := fs.String("prompt-file", "", "read the prompt from a file")
-	maxTokens := fs.Int("max-tokens", 256, "tokens to generate at most (-1: until end-of-text or a stop string)")
+	fs.StringVar(&f.ckPath, "checkpoint", "", "model: a .ckpt or run folder (its latest.ckpt), a model.safetensors (or its folder) or an llm.c .bin")
+	fs.StringVar(&f.tokName, "tokenizer", "", "tokenizer for a model file that has none (llm.c, foreign safetensors)")
+	fs.StringVar(&f.prompt, "prompt", "", "prompt text (default: --prompt-file, else stdin)")
+	fs.StringVar(&f.promptFile, "prompt-file", "", "read the prompt from a file")
+	fs.IntVar(&f.maxTokens, "max-tokens", 256, "tokens to generate at most (-1: until end-of-text or a stop string)")
 	// The defaults are infer.DefaultSamplerOptions (llama.cpp's), written
 	// as float64 literals so -h shows 0.8 rather than 0.800000011920929.
-	temp := fs.Float64("temperature", 0.8, "sampling temperature (0: greedy)")
-	topK := fs.Int("top-k", 40, "keep the k most likely tokens (0: off)")
-	topP := fs.Float64("top-p", 0.95, "keep the most likely tokens up to this probability (1: off)")
-	minP := fs.Float64("min-p", 0.05, "drop tokens below this fraction of the top probability (0: off)")
-	repPen := fs.Float64("repeat-penalty", 1.0, "penalty for recently seen tokens (1: off)")
-	repLast := fs.Int("repeat-last-n", 64, "how many recent tokens the penalty covers (-1: all)")
-	seed := fs.Int64("seed", -1, "sampling seed (-1: random, printed with --stats)")
-	var stops stringsFlag
-	fs.Var(&stops, "stop", "stop before this text (repeatable; not printed)")
-	ignoreEOS := fs.Bool("ignore-eos", false, "do not stop at the end-of-text token")
-	noSlide := fs.Bool("no-slide", false, "stop when the context is full instead of sliding the window")
-	noEcho := fs.Bool("no-echo", false, "do not print the prompt before the generated text")
-	threads := fs.Int("threads", 0, "threads (0: all cores)")
-	interactive := fs.Bool("interactive", false, "read prompts from stdin, one per line")
-	stats := fs.Bool("stats", false, "print prompt and generation speed and time to first token on stderr")
+	fs.Float64Var(&f.temp, "temperature", 0.8, "sampling temperature (0: greedy)")
+	fs.IntVar(&f.topK, "top-k", 40, "keep the k most likely tokens (0: off)")
+	fs.Float64Var(&f.topP, "top-p", 0.95, "keep the most likely tokens up to this probability (1: off)")
+	fs.Float64Var(&f.minP, "min-p", 0.05, "drop tokens below this fraction of the top probability (0: off)")
+	fs.Float64Var(&f.repPen, "repeat-penalty", 1.0, "penalty for recently seen tokens (1: off)")
+	fs.IntVar(&f.repLast, "repeat-last-n", 64, "how many recent tokens the penalty covers (-1: all)")
+	fs.Int64Var(&f.seed, "seed", -1, "sampling seed (-1: random, printed with --stats)")
+	fs.Var(&f.stops, "stop", "stop before this text (repeatable; not printed)")
+	fs.BoolVar(&f.ignoreEOS, "ignore-eos", false, "do not stop at the end-of-text token")
+	fs.BoolVar(&f.noSlide, "no-slide", false, "stop when the context is full instead of sliding the window")
+	fs.BoolVar(&f.noEcho, "no-echo", false, "do not print the prompt before the generated text")
+	f.threads = addThreads(fs)
+	fs.BoolVar(&f.interactive, "interactive", false, "read prompts from stdin, one per line")
+	fs.BoolVar(&f.stats, "stats", false, "print prompt and generation speed and time to first token on stderr")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return errorf("unexpected argument %q (quote the prompt and pass it with --prompt)", fs.Arg(0))
+		return nil, errorf("unexpected argument %q (quote the prompt and pass it with --prompt)", fs.Arg(0))
 	}
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	return f, setThreads(*f.threads)
+}
+
+func (f *generateFlags) validate() error {
 	switch {
-	case *ckPath == "":
+	case f.ckPath == "":
 		return errorf("missing --checkpoint (a .ckpt file, or the run folder gpt train wrote)")
-	case *prompt != "" && *promptFile != "":
+	case f.prompt != "" && f.promptFile != "":
 		return errorf("give --prompt or --prompt-file, not both")
-	case *interactive && (*prompt != "" || *promptFile != ""):
+	case f.interactive && (f.prompt != "" || f.promptFile != ""):
 		return errorf("--interactive reads its prompts from stdin; drop --prompt/--prompt-file")
-	case *maxTokens == 0 || *maxTokens < -1:
-		return errorf("--max-tokens %d: want a positive number, or -1 for no limit", *maxTokens)
-	case *temp < 0:
-		return errorf("--temperature %g: want 0 (greedy) or more", *temp)
-	case *topK < 0:
-		return errorf("--top-k %d: want 0 (off) or more", *topK)
-	case *topP <= 0 || *topP > 1:
-		return errorf("--top-p %g: want a value in (0, 1]", *topP)
-	case *minP < 0 || *minP > 1:
-		return errorf("--min-p %g: want a value in [0, 1]", *minP)
-	case *repPen <= 0:
-		return errorf("--repeat-penalty %g: want a positive value (1: off)", *repPen)
-	case *repLast < -1:
-		return errorf("--repeat-last-n %d: want -1 (all), 0 (off) or more", *repLast)
-	case *threads < 0:
-		return errorf("--threads %d: want 0 (all cores) or more", *threads)
+	case f.maxTokens == 0 || f.maxTokens < -1:
+		return errorf("--max-tokens %d: want a positive number, or -1 for no limit", f.maxTokens)
+	case f.temp < 0:
+		return errorf("--temperature %g: want 0 (greedy) or more", f.temp)
+	case f.topK < 0:
+		return errorf("--top-k %d: want 0 (off) or more", f.topK)
+	case f.topP <= 0 || f.topP > 1:
+		return errorf("--top-p %g: want a value in (0, 1]", f.topP)
+	case f.minP < 0 || f.minP > 1:
+		return errorf("--min-p %g: want a value in [0, 1]", f.minP)
+	case f.repPen <= 0:
+		return errorf("--repeat-penalty %g: want a positive value (1: off)", f.repPen)
+	case f.repLast < -1:
+		return errorf("--repeat-last-n %d: want -1 (all), 0 (off) or more", f.repLast)
 	}
-	for _, s := range stops {
+	for _, s := range f.stops {
 		if s == "" {
 			return errorf("--stop: empty stop string")
 		}
 	}
-	if *threads > 0 {
-		kernels.SetThreads(*threads)
-	}
+	return nil
+}
 
-	m, tok, err := loadCheckpoint(*ckPath)
-	if err != nil {
-		return err
-	}
-	g := infer.NewGenerator(m, tok)
+// options are the generation options the flags describe.
+func (f *generateFlags) options() infer.Options {
 	opts := infer.Options{
 		Sampler: infer.SamplerOptions{
-			Temperature: float32(*temp), TopK: *topK, TopP: float32(*topP), MinP: float32(*minP),
-			RepeatPenalty: float32(*repPen), RepeatLastN: *repLast,
+			Temperature: float32(f.temp), TopK: f.topK, TopP: float32(f.topP), MinP: float32(f.minP),
+			RepeatPenalty: float32(f.repPen), RepeatLastN: f.repLast,
 		},
-		MaxTokens: max(*maxTokens, 0), Stop: stops, IgnoreEOS: *ignoreEOS, NoSlide: *noSlide,
+		MaxTokens: max(f.maxTokens, 0), Stop: f.stops, IgnoreEOS: f.ignoreEOS, NoSlide: f.noSlide,
 	}
-	if *seed >= 0 {
-		opts.Sampler.Seed = uint64(*seed)
+	if f.seed >= 0 {
+		opts.Sampler.Seed = uint64(f.seed)
 	} else {
 		opts.Sampler.Seed = rand.Uint64() >> 1 // fits --seed
 	}
+	return opts
+}
 
+func runGenerate(args []string) error {
+	f, err := parseGenerateFlags(args)
+	if err != nil {
+		return err
+	}
+	o, err := openModel(f.ckPath, f.tokName, false)
+	if err != nil {
+		return err
+	}
+	g := infer.NewGenerator(o.Model, o.Tokenizer)
+	opts := f.options()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	one := func(text string, echo bool) error {
@@ -129,37 +148,50 @@ func runGenerate(args []string) error {
 		if err != nil {
 			return errorf("%v", err)
 		}
-		if *stats {
+		if f.stats {
 			fmt.Fprintf(cmdStderr, "[%s | seed %d]\n", st, opts.Sampler.Seed)
 		}
 		return nil
 	}
-
-	if !*interactive {
-		text := *prompt
-		switch {
-		case *promptFile != "":
-			b, err := os.ReadFile(*promptFile)
-			if err != nil {
-				return errorf("--prompt-file: %v", err)
-			}
-			text = string(b)
-		case text == "":
-			b, err := io.ReadAll(cmdStdin)
-			if err != nil {
-				return errorf("reading the prompt from stdin: %v", err)
-			}
-			text = string(b)
-		}
-		return one(text, !*noEcho)
+	if f.interactive {
+		return interact(ctx, one)
 	}
+	text, err := f.readPrompt()
+	if err != nil {
+		return err
+	}
+	return one(text, !f.noEcho)
+}
+
+// readPrompt returns the prompt of --prompt, --prompt-file or stdin.
+func (f *generateFlags) readPrompt() (string, error) {
+	switch {
+	case f.promptFile != "":
+		b, err := os.ReadFile(f.promptFile)
+		if err != nil {
+			return "", errorf("--prompt-file: %v", err)
+		}
+		return string(b), nil
+	case f.prompt == "":
+		b, err := io.ReadAll(cmdStdin)
+		if err != nil {
+			return "", errorf("reading the prompt from stdin: %v", err)
+		}
+		return string(b), nil
+	}
+	return f.prompt, nil
+}
+
+// interact reads prompts from stdin, one per line, and answers each with
+// one; an error is reported and the session goes on.
+func interact(ctx context.Context, one func(text string, echo bool) error) error {
 	sc := bufio.NewScanner(cmdStdin)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	fmt.Fprint(cmdStderr, "> ")
 	for sc.Scan() && ctx.Err() == nil {
 		if line := sc.Text(); strings.TrimSpace(line) != "" {
 			if err := one(line, false); err != nil {
-				fmt.Fprintf(cmdStderr, "gpt generate: %v\n", err) // keep the session going
+				fmt.Fprintf(cmdStderr, "gpt generate: %v\n", err)
 			}
 		}
 		fmt.Fprint(cmdStderr, "> ")
@@ -171,30 +203,14 @@ func runGenerate(args []string) error {
 	return nil
 }
 
-// loadCheckpoint loads the model and tokenizer of a checkpoint file or run
-// folder, with one-line errors.
-func loadCheckpoint(pathOrDir string) (*model.Model, tokenizer.Tokenizer, error) {
-	path, err := checkpoints.Resolve(pathOrDir)
+// loadCheckpoint loads the model and tokenizer of a model file or folder in
+// any format (see openModel).
+func loadCheckpoint(path string) (*model.Model, tokenizer.Tokenizer, error) {
+	o, err := openModel(path, "", false)
 	if err != nil {
-		return nil, nil, errorf("%v", err)
+		return nil, nil, err
 	}
-	ck, err := checkpoints.Load(path)
-	if err != nil {
-		return nil, nil, errorf("%v", err)
-	}
-	tok, err := tokenizer.FromSpec(ck.Tokenizer)
-	if err != nil {
-		return nil, nil, errorf("checkpoint %s: tokenizer: %v", path, err)
-	}
-	if tok.VocabSize() > ck.Config.VocabSize {
-		return nil, nil, errorf("checkpoint %s: its tokenizer has %d ids, the model only %d", path, tok.VocabSize(), ck.Config.VocabSize)
-	}
-	ck.Train = nil // the optimizer state is not needed: let it be collected
-	m, err := ck.Model()
-	if err != nil {
-		return nil, nil, errorf("checkpoint %s: %v", path, err)
-	}
-	return m, tok, nil
+	return o.Model, o.Tokenizer, nil
 }
 
 // encodePrompt tokenizes a prompt and checks that it fits the model: an

@@ -75,7 +75,7 @@ func TestGenerateErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"--prompt", "x"}, "missing --checkpoint"},
-		{[]string{"--checkpoint", filepath.Join(dir, "nope.ckpt")}, "no checkpoint"},
+		{[]string{"--checkpoint", filepath.Join(dir, "nope.ckpt")}, "no model at"},
 		{[]string{"--checkpoint", t.TempDir()}, "without a latest.ckpt"},
 		{[]string{"--checkpoint", writeFile(t, filepath.Join(t.TempDir(), "x.ckpt"), []byte("junk"))}, "x.ckpt"},
 		{[]string{"--checkpoint", dir, "--prompt", strings.Repeat("a", 33)}, "longer than the model's context of 32"},

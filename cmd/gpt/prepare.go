@@ -2,10 +2,7 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -21,51 +18,12 @@ func init() {
 	}
 }
 
-// pathsFlag collects repeated --data values.
-type pathsFlag []string
-
-func (p *pathsFlag) String() string     { return strings.Join(*p, ",") }
-func (p *pathsFlag) Set(v string) error { *p = append(*p, v); return nil }
-
 // progressMin is the input size from which gpt prepare shows a progress bar.
 const progressMin = 4 << 20
 
-// prepareTokenizer returns the tokenizer a --tokenizer value names for
-// the given text files: a built-in, a saved one, or bpe:VOCAB, which
-// trains a new BPE on the files. gpt train can call it too.
-func prepareTokenizer(name string, files []string, log io.Writer) (tokenizer.Tokenizer, error) {
-	vocab, isBPE, err := tokenizer.ParseBPEVocab(name)
-	if err != nil {
-		return nil, errorf("--tokenizer: %v", err)
-	}
-	if !isBPE {
-		return loadTokenizer(name)
-	}
-	tr, err := tokenizer.NewBPETrainer(tokenizer.PatternGPT4)
-	if err != nil {
-		return nil, errorf("%v", err)
-	}
-	start := time.Now()
-	var n int64
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, errorf("%s: %v", f, err)
-		}
-		tr.Add(b)
-		n += int64(len(b))
-	}
-	bpe, err := tr.Train(vocab)
-	if err != nil {
-		return nil, errorf("--tokenizer %s: %v", name, err)
-	}
-	fmt.Fprintf(log, "trained BPE: vocabulary %d on %d bytes in %.2fs\n", bpe.VocabSize(), n, time.Since(start).Seconds())
-	return bpe, nil
-}
-
 func runPrepare(args []string) error {
 	fs := newFlagSet("prepare")
-	var paths pathsFlag
+	var paths listFlag
 	fs.Var(&paths, "data", "text file, folder (recursive, text files only) or glob; repeat it, or list paths after the flags")
 	name := fs.String("tokenizer", "gpt2", "gpt2, cl100k, o200k, byte, bpe:VOCAB (train a BPE on the data), or a tokenizer.json / .bpe file")
 	out := fs.String("out", "", "output folder for train.bin, val.bin and tokenizer.json (required)")
@@ -98,15 +56,21 @@ func runPrepare(args []string) error {
 	if err != nil {
 		return errorf("%v", err)
 	}
-	var total int64
-	for _, f := range files {
-		if st, err := os.Stat(f); err == nil {
-			total += st.Size()
-		}
-	}
-	tok, err := prepareTokenizer(*name, files, cmdStderr)
+	return prepareFiles(*out, files, *name, *valFrac)
+}
+
+// prepareFiles tokenizes files with the tokenizer tokName names (training
+// it for bpe:VOCAB) into train.bin, val.bin and tokenizer.json in dir, and
+// prints what it wrote. gpt train calls it for text given to --data.
+func prepareFiles(dir string, files []string, tokName string, valFrac float64) error {
+	start := time.Now()
+	tok, trained, err := tokenizer.ForFiles(tokName, files)
 	if err != nil {
-		return err
+		return errorf("--tokenizer: %v", oneLineErr(err))
+	}
+	total := data.Size(files)
+	if trained {
+		fmt.Fprintf(cmdStderr, "trained BPE: vocabulary %d on %d bytes in %.2fs\n", tok.VocabSize(), total, time.Since(start).Seconds())
 	}
 	spec, err := tokenizer.MarshalSpec(tok)
 	if err != nil {
@@ -116,7 +80,7 @@ func runPrepare(args []string) error {
 		Encode:        tok.Encode,
 		EOT:           tok.EOT(),
 		VocabSize:     tok.VocabSize(),
-		ValFraction:   *valFrac,
+		ValFraction:   valFrac,
 		TokenizerJSON: spec,
 	}
 	var bar *progressbar.ProgressBar
@@ -129,8 +93,8 @@ func runPrepare(args []string) error {
 			progressbar.OptionClearOnFinish())
 		opt.Progress = func(done int64) { bar.Set64(done) }
 	}
-	start := time.Now()
-	st, err := data.Prepare(*out, files, opt)
+	start = time.Now()
+	st, err := data.Prepare(dir, files, opt)
 	if bar != nil {
 		bar.Finish()
 	}
@@ -138,7 +102,7 @@ func runPrepare(args []string) error {
 		return errorf("%v", err)
 	}
 	if bpe, ok := tok.(*tokenizer.BPE); ok {
-		if err := bpe.Save(filepath.Join(*out, "tokenizer.bpe")); err != nil {
+		if err := bpe.Save(filepath.Join(dir, "tokenizer.bpe")); err != nil {
 			return errorf("%v", err)
 		}
 	}
@@ -146,7 +110,7 @@ func runPrepare(args []string) error {
 	w := cmdStdout
 	fmt.Fprintf(w, "%d files, %d bytes, tokenizer %s (vocabulary %d, token file version %d), %.2fs (%.1f MB/s)\n",
 		st.Files, st.Bytes, tok.Spec().Name, tok.VocabSize(), data.VersionFor(tok.VocabSize()), secs, float64(st.Bytes)/secs/1e6)
-	fmt.Fprintf(w, "%s: %d tokens\n", filepath.Join(*out, "train.bin"), st.TrainTokens)
-	fmt.Fprintf(w, "%s: %d tokens\n", filepath.Join(*out, "val.bin"), st.ValTokens)
+	fmt.Fprintf(w, "%s: %d tokens\n", filepath.Join(dir, data.TrainFile), st.TrainTokens)
+	fmt.Fprintf(w, "%s: %d tokens\n", filepath.Join(dir, data.ValFile), st.ValTokens)
 	return nil
 }

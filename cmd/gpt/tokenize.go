@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -17,45 +15,6 @@ func init() {
 		summary: "show how a tokenizer splits stdin (token ids or colored boundaries) and count tokens",
 		run:     runTokenize,
 	}
-}
-
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// loadTokenizer resolves a --tokenizer value that needs no training: a
-// built-in name, a tokenizer.json, a .bpe file, or a folder written by
-// gpt prepare (its tokenizer.json).
-func loadTokenizer(name string) (tokenizer.Tokenizer, error) {
-	if _, ok, _ := tokenizer.ParseBPEVocab(name); ok {
-		return nil, errorf("--tokenizer %s trains a new BPE: run gpt prepare with it, then pass the tokenizer.json it writes", name)
-	}
-	if tok, err := tokenizer.New(name); err == nil {
-		return tok, nil
-	}
-	if st, err := os.Stat(name); err == nil {
-		path := name
-		if st.IsDir() {
-			path = filepath.Join(name, "tokenizer.json")
-		}
-		tok, err := tokenizer.Load(path)
-		if err != nil {
-			return nil, errorf("--tokenizer %s: %v", name, oneLineErr(err))
-		}
-		return tok, nil
-	}
-	return nil, errorf("--tokenizer: unknown tokenizer %q (want gpt2, cl100k, o200k, byte, bpe:VOCAB or a tokenizer.json / .bpe file)", name)
-}
-
-// oneLineErr flattens an error message to one line.
-func oneLineErr(err error) string {
-	return strings.ReplaceAll(err.Error(), "\n", " ")
 }
 
 var tokenColors = []string{"\x1b[48;5;24m", "\x1b[48;5;94m", "\x1b[48;5;28m", "\x1b[48;5;90m", "\x1b[48;5;130m", "\x1b[48;5;30m"}

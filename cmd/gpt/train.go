@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -15,7 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gptgo/gptgo/checkpoints"
 	"github.com/gptgo/gptgo/data"
 	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
@@ -25,6 +22,229 @@ import (
 
 func init() {
 	commands["train"] = command{summary: "train a model on text files (default: Newton's Opticks from GOROOT)", run: runTrain}
+}
+
+// trainFlags are gpt train's flags.
+type trainFlags struct {
+	paths                     listFlag
+	tokName, preset, act, out string
+	resume                    string
+	layers, heads, embd, ctx  int
+	threads                   *int
+	valFrac                   float64
+	opt                       train.Options
+	set                       map[string]bool // the flags given on the command line
+	args                      []string
+}
+
+func parseTrainFlags(args []string) (*trainFlags, error) {
+	f := &trainFlags{args: args}
+	fs := newFlagSet("train")
+	o := &f.opt
+	fs.Var(&f.paths, "data", "text files, folders or globs (repeatable), or a folder made by gpt prepare; default: Newton's Opticks from GOROOT")
+	fs.StringVar(&f.tokName, "tokenizer", "", "gpt2, cl100k, o200k, byte, bpe:VOCAB; default: a BPE trained on the data, vocabulary ~sqrt(bytes)")
+	fs.StringVar(&f.preset, "preset", "", "model preset: "+strings.Join(model.PresetNames(), ", ")+" (flags below override it)")
+	fs.IntVar(&f.layers, "layers", 4, "transformer blocks")
+	fs.IntVar(&f.heads, "heads", 4, "attention heads")
+	fs.IntVar(&f.embd, "embd", 128, "embedding width")
+	fs.IntVar(&f.ctx, "context", 128, "context length (tokens)")
+	fs.StringVar(&f.act, "activation", "gelu", "MLP activation: gelu, relu, tanh, sigmoid")
+	fs.IntVar(&o.Batch, "batch", 16, "sequences per micro-batch")
+	fs.Float64Var(&o.Epochs, "epochs", 0, "passes over the training data (given alone, it replaces the default --max-steps)")
+	fs.IntVar(&o.MaxSteps, "max-steps", 1000, "optimizer steps (0: use --epochs)")
+	fs.Float64Var(&o.LR, "lr", 2e-3, "peak learning rate")
+	fs.Float64Var(&o.MinLR, "min-lr", 2e-4, "learning rate at the end of the cosine decay")
+	fs.IntVar(&o.Warmup, "warmup", 100, "linear warmup steps")
+	fs.Float64Var(&o.WeightDecay, "weight-decay", 0.1, "AdamW weight decay (2-D weights only)")
+	fs.Float64Var(&o.GradClip, "grad-clip", 1.0, "global gradient-norm clipping (0: off)")
+	fs.IntVar(&o.GradAccum, "grad-accum", 1, "micro-batches per optimizer step")
+	fs.IntVar(&o.EvalEvery, "eval-every", 200, "steps between validation evaluations (0: only at the end)")
+	fs.IntVar(&o.EvalBatches, "eval-batches", 20, "validation batches per evaluation")
+	fs.IntVar(&o.SampleEvery, "sample-every", 0, "steps between samples (0: at each evaluation)")
+	fs.IntVar(&o.SaveEvery, "save-every", 0, "also keep a step-N checkpoint every N steps (0: never)")
+	fs.Uint64Var(&o.Seed, "seed", 1337, "seed for initialisation and data order")
+	f.threads = addThreads(fs)
+	fs.StringVar(&f.out, "out", "runs/latest", "output folder for checkpoints, metrics.jsonl and loss.png")
+	fs.StringVar(&f.resume, "resume", "", "resume from a checkpoint file or run folder")
+	fs.Float64Var(&f.valFrac, "val-fraction", 0.1, "share of each document kept for validation when preparing text")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	f.paths = append(f.paths, fs.Args()...)
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if f.set["epochs"] && !f.set["max-steps"] {
+		o.MaxSteps = 0 // --epochs alone sets the length of the run
+	}
+	o.Context = f.ctx
+	return f, setThreads(*f.threads)
+}
+
+func runTrain(args []string) error {
+	f, err := parseTrainFlags(args)
+	if err != nil {
+		return err
+	}
+	r, closeData, err := f.newRun()
+	if err != nil {
+		return err
+	}
+	defer closeData()
+	printPlan(r)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := r.Train(ctx)
+	if err != nil {
+		return errorf("%v", err)
+	}
+	if res.Interrupted {
+		fmt.Fprintf(cmdStdout, "interrupted at step %d; checkpoint %s\nresume with: gpt train --resume %s\n", res.Steps, res.Latest, r.OutDir)
+		return nil
+	}
+	fmt.Fprintf(cmdStdout, "done: %d steps in %s, train loss %.4f, val loss %.4f\ncheckpoint: %s\nsample with: gpt generate --checkpoint %s --prompt \"...\"\n",
+		res.Steps, res.Elapsed.Round(time.Second), res.LastLoss, res.ValLoss, res.Latest, res.Latest)
+	return nil
+}
+
+// newRun builds the run the flags describe: a resumed one, or a new model
+// on prepared (or freshly tokenized) data. The closer releases the data.
+func (f *trainFlags) newRun() (*train.Run, func(), error) {
+	opt := f.opt
+	var from *train.Resume
+	if f.resume != "" {
+		var err error
+		if from, err = train.OpenResume(f.resume); err != nil {
+			return nil, nil, errorf("--resume: %v", oneLineErr(err))
+		}
+		opt = from.Opt
+		if f.set["max-steps"] || f.set["epochs"] { // extending a run is allowed
+			opt.MaxSteps, opt.Epochs = f.opt.MaxSteps, f.opt.Epochs
+		}
+		if !f.set["out"] {
+			f.out = filepath.Dir(from.Path)
+		}
+		fmt.Fprintf(cmdStdout, "resuming %s at step %d\n", from.Path, from.Step)
+	}
+	if opt.Data == "" {
+		var err error
+		if opt.Data, err = f.prepareData(); err != nil {
+			return nil, nil, err
+		}
+	}
+	d, err := data.OpenPrepared(opt.Data)
+	if err != nil {
+		return nil, nil, errorf("%v", err)
+	}
+	r, err := f.assemble(d, opt, from)
+	if err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return r, func() { d.Close() }, nil
+}
+
+// assemble puts the model, the data and the options together into a run.
+func (f *trainFlags) assemble(d *data.Prepared, opt train.Options, from *train.Resume) (*train.Run, error) {
+	tok, err := tokenizer.Load(filepath.Join(d.Dir, data.TokenizerFile))
+	if err != nil {
+		return nil, errorf("%v", err)
+	}
+	var m *model.Model
+	if from != nil {
+		m = from.Model
+	} else if m, err = f.newModel(tok.VocabSize(), &opt); err != nil {
+		return nil, err
+	}
+	if d.Train.Len() < opt.Context+1 {
+		return nil, errorf("%s: %d tokens, fewer than context+1 = %d: use more text or a smaller --context",
+			d.Train.Name(), d.Train.Len(), opt.Context+1)
+	}
+	run := &train.Run{Model: m, Tokenizer: tok.Spec(), TrainData: d.Train, Opt: opt, OutDir: f.out,
+		Log: cmdStdout, Terminal: isTerminal(cmdStdout), Command: append([]string{"gpt", "train"}, f.args...),
+		Sample: trainSampler(tok)}
+	if d.Val != nil {
+		run.ValData = d.Val
+	}
+	r, err := train.NewRun(run, from)
+	if err != nil {
+		return nil, errorf("%v", err)
+	}
+	return r, nil
+}
+
+// newModel initialises the model the shape flags (or --preset, adjusted by
+// the shape flags given) describe. A preset also sets the training context
+// unless --context is given.
+func (f *trainFlags) newModel(vocab int, opt *train.Options) (*model.Model, error) {
+	cfg := model.Config{Layers: f.layers, Heads: f.heads, Embd: f.embd, Context: f.ctx, Activation: model.Activation(f.act)}
+	if f.preset != "" {
+		p, err := model.Preset(f.preset, vocab)
+		if err != nil {
+			return nil, errorf("--preset: %v", err)
+		}
+		ifSet := func(name string, v int) int {
+			if f.set[name] {
+				return v
+			}
+			return 0
+		}
+		given := model.Config{Layers: ifSet("layers", f.layers), Heads: ifSet("heads", f.heads),
+			Embd: ifSet("embd", f.embd), Context: ifSet("context", f.ctx)}
+		if f.set["activation"] {
+			given.Activation = model.Activation(f.act)
+		}
+		cfg = p.Override(given)
+		if !f.set["context"] {
+			opt.Context = train.PresetContext(cfg)
+		}
+	}
+	cfg.VocabSize = vocab
+	m, err := model.New(cfg, f.opt.Seed)
+	if err != nil {
+		return nil, errorf("model: %v", err)
+	}
+	return m, nil
+}
+
+// printPlan prints the model, the data and the schedule before training.
+func printPlan(r *train.Run) {
+	p, c, o := r.Plan(), r.Model.Config, r.Opt
+	fmt.Fprintf(cmdStdout, "model: %d layers, %d heads, width %d, context %d, vocabulary %d, %s: %.2fM parameters\n",
+		c.Layers, c.Heads, c.Embd, c.Context, c.VocabSize, c.Activation, float64(p.Params)/1e6)
+	fmt.Fprintf(cmdStdout, "data: %d train tokens, %d val tokens; batch %d x %d x %d accum = %d tokens/step; %d iterations per epoch\n",
+		p.TrainTokens, p.ValTokens, o.Batch, o.Context, o.GradAccum, p.TokensPerStep, p.ItersPerEpoch)
+	fmt.Fprintf(cmdStdout, "plan: %d steps (%.2f epochs) from step %d, lr %.1e -> %.1e, warmup %d, %d threads, %.1f GFLOP/step\n",
+		p.TotalSteps, p.Epochs, r.Step(), o.LR, o.MinLR, o.Warmup, kernels.Threads(), p.FlopsPerStep/1e9)
+}
+
+// prepareData turns --data into a token folder: a folder made by gpt
+// prepare is used as it is; text is tokenized into OUT/data.
+func (f *trainFlags) prepareData() (string, error) {
+	paths := f.paths
+	if len(paths) == 1 && data.IsPrepared(paths[0]) {
+		if f.tokName != "" {
+			return "", errorf("--tokenizer: %s is already tokenized (by gpt prepare); drop --tokenizer", paths[0])
+		}
+		return paths[0], nil
+	}
+	if len(paths) == 0 {
+		p, err := defaultCorpus()
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(cmdStdout, "no --data given: training on the default corpus %s\n", p)
+		paths = []string{p}
+	}
+	files, err := data.Collect(paths)
+	if err != nil {
+		return "", errorf("%v", err)
+	}
+	tokName := f.tokName
+	if tokName == "" {
+		tokName = fmt.Sprintf("bpe:%d", tokenizer.AutoBPEVocab(data.Size(files)))
+	}
+	dir := filepath.Join(f.out, "data")
+	return dir, prepareFiles(dir, files, tokName, f.valFrac)
 }
 
 // defaultCorpus is the text Go ships with every installation.
@@ -40,224 +260,4 @@ func defaultCorpus() (string, error) {
 		return "", errorf("no --data given and the default corpus %s is missing: pass --data FILE_OR_FOLDER", p)
 	}
 	return p, nil
-}
-
-// autoBPEVocab picks a BPE vocabulary for a corpus of n bytes: about
-// sqrt(n) rounded to a power of two, between 512 and 32768.
-func autoBPEVocab(n int64) int {
-	v := 512
-	for v < 32768 && float64(v)*1.41 < math.Sqrt(float64(n)) {
-		v *= 2
-	}
-	return v
-}
-
-func runTrain(args []string) error {
-	fs := newFlagSet("train")
-	var paths pathsFlag
-	fs.Var(&paths, "data", "text files, folders or globs (repeatable), or a folder made by gpt prepare; default: Newton's Opticks from GOROOT")
-	tokName := fs.String("tokenizer", "", "gpt2, cl100k, o200k, byte, bpe:VOCAB; default: a BPE trained on the data, vocabulary ~sqrt(bytes)")
-	preset := fs.String("preset", "", "model preset: "+strings.Join(model.PresetNames(), ", ")+" (flags below override it)")
-	layers := fs.Int("layers", 4, "transformer blocks")
-	heads := fs.Int("heads", 4, "attention heads")
-	embd := fs.Int("embd", 128, "embedding width")
-	ctxLen := fs.Int("context", 128, "context length (tokens)")
-	act := fs.String("activation", "gelu", "MLP activation: gelu, relu, tanh, sigmoid")
-	batch := fs.Int("batch", 16, "sequences per micro-batch")
-	epochs := fs.Float64("epochs", 0, "passes over the training data (given alone, it replaces the default --max-steps)")
-	maxSteps := fs.Int("max-steps", 1000, "optimizer steps (0: use --epochs)")
-	lr := fs.Float64("lr", 2e-3, "peak learning rate")
-	minLR := fs.Float64("min-lr", 2e-4, "learning rate at the end of the cosine decay")
-	warmup := fs.Int("warmup", 100, "linear warmup steps")
-	wd := fs.Float64("weight-decay", 0.1, "AdamW weight decay (2-D weights only)")
-	clip := fs.Float64("grad-clip", 1.0, "global gradient-norm clipping (0: off)")
-	accum := fs.Int("grad-accum", 1, "micro-batches per optimizer step")
-	evalEvery := fs.Int("eval-every", 200, "steps between validation evaluations (0: only at the end)")
-	evalBatches := fs.Int("eval-batches", 20, "validation batches per evaluation")
-	sampleEvery := fs.Int("sample-every", 0, "steps between samples (0: at each evaluation)")
-	saveEvery := fs.Int("save-every", 0, "also keep a step-N checkpoint every N steps (0: never)")
-	seed := fs.Uint64("seed", 1337, "seed for initialisation and data order")
-	threads := fs.Int("threads", runtime.NumCPU(), "threads")
-	out := fs.String("out", "runs/latest", "output folder for checkpoints, metrics.jsonl and loss.png")
-	resume := fs.String("resume", "", "resume from a checkpoint file or run folder")
-	valFrac := fs.Float64("val-fraction", 0.1, "share of each document kept for validation when preparing text")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	paths = append(paths, fs.Args()...)
-	if *threads < 1 {
-		return errorf("--threads %d: want at least 1", *threads)
-	}
-	kernels.SetThreads(*threads)
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-
-	if set["epochs"] && !set["max-steps"] {
-		*maxSteps = 0 // --epochs alone sets the length of the run
-	}
-	var ck *checkpoints.Checkpoint
-	opt := train.Options{Batch: *batch, Context: *ctxLen, Epochs: *epochs, MaxSteps: *maxSteps, LR: *lr, MinLR: *minLR,
-		Warmup: *warmup, WeightDecay: *wd, GradClip: *clip, GradAccum: *accum, EvalEvery: *evalEvery,
-		EvalBatches: *evalBatches, SampleEvery: *sampleEvery, SaveEvery: *saveEvery, Seed: *seed}
-	var dataDir string
-	if *resume != "" {
-		path, err := checkpoints.Resolve(*resume)
-		if err != nil {
-			return errorf("--resume: %v", err)
-		}
-		if ck, err = checkpoints.Load(path); err != nil {
-			return errorf("--resume: %v", err)
-		}
-		if ck.Train == nil {
-			return errorf("--resume %s: a weights-only checkpoint has no training state", path)
-		}
-		var saved runOptions
-		if err := json.Unmarshal(ck.Train.Hyper, &saved); err != nil {
-			return errorf("--resume %s: training options: %v", path, err)
-		}
-		opt, dataDir = saved.Options, saved.Data
-		if set["max-steps"] || set["epochs"] { // extending a run is allowed
-			opt.MaxSteps, opt.Epochs = *maxSteps, *epochs
-		}
-		if !set["out"] {
-			*out = filepath.Dir(path)
-		}
-		fmt.Fprintf(cmdStdout, "resuming %s at step %d\n", path, ck.Train.Step)
-	}
-
-	if dataDir == "" {
-		var err error
-		if dataDir, err = prepareTrainingData(paths, *tokName, *valFrac, *out); err != nil {
-			return err
-		}
-	}
-	trainToks, err := data.OpenTokens(filepath.Join(dataDir, "train.bin"))
-	if err != nil {
-		return errorf("%v", err)
-	}
-	defer trainToks.Close()
-	var valToks data.Tokens
-	if vt, err := data.OpenTokens(filepath.Join(dataDir, "val.bin")); err == nil && vt.Len() > opt.Context {
-		defer vt.Close()
-		valToks = vt
-	}
-	tok, err := tokenizer.Load(filepath.Join(dataDir, "tokenizer.json"))
-	if err != nil {
-		return errorf("%v", err)
-	}
-
-	var m *model.Model
-	if ck != nil {
-		if m, err = ck.Model(); err != nil {
-			return errorf("--resume: %v", err)
-		}
-	} else {
-		cfg := model.Config{Layers: *layers, Heads: *heads, Embd: *embd, Context: *ctxLen, Activation: model.Activation(*act)}
-		if *preset != "" {
-			p, err := model.Preset(*preset, tok.VocabSize())
-			if err != nil {
-				return errorf("--preset: %v", err)
-			}
-			for name, v := range map[string]*int{"layers": &p.Layers, "heads": &p.Heads, "embd": &p.Embd, "context": &p.Context} {
-				if set[name] {
-					*v = *map[string]*int{"layers": layers, "heads": heads, "embd": embd, "context": ctxLen}[name]
-				}
-			}
-			if set["activation"] {
-				p.Activation = model.Activation(*act)
-			}
-			cfg = p
-			if !set["context"] {
-				opt.Context = min(cfg.Context, 256)
-			}
-		}
-		cfg.VocabSize = tok.VocabSize()
-		if m, err = model.New(cfg, *seed); err != nil {
-			return errorf("model: %v", err)
-		}
-	}
-	if trainToks.Len() < opt.Context+1 {
-		return errorf("%s: %d tokens, fewer than context+1 = %d: use more text or a smaller --context",
-			trainToks.Name(), trainToks.Len(), opt.Context+1)
-	}
-	hyper := runOptions{Options: opt, Data: dataDir}
-	r, err := train.NewRun(&train.Run{Model: m, Tokenizer: tok.Spec(), TrainData: trainToks, ValData: valToks,
-		Opt: opt, OutDir: *out, Log: cmdStdout, Terminal: isTerminal(cmdStdout),
-		Command: append([]string{"gpt", "train"}, args...), Hyper: hyper,
-		Sample: trainSampler(tok)}, ck)
-	if err != nil {
-		return errorf("%v", err)
-	}
-	p := r.Plan()
-	c := m.Config
-	fmt.Fprintf(cmdStdout, "model: %d layers, %d heads, width %d, context %d, vocabulary %d, %s: %.2fM parameters\n",
-		c.Layers, c.Heads, c.Embd, c.Context, c.VocabSize, c.Activation, float64(p.Params)/1e6)
-	fmt.Fprintf(cmdStdout, "data: %d train tokens, %d val tokens; batch %d x %d x %d accum = %d tokens/step; %d iterations per epoch\n",
-		p.TrainTokens, p.ValTokens, opt.Batch, opt.Context, opt.GradAccum, p.TokensPerStep, p.ItersPerEpoch)
-	fmt.Fprintf(cmdStdout, "plan: %d steps (%.2f epochs) from step %d, lr %.1e -> %.1e, warmup %d, %d threads, %.1f GFLOP/step\n",
-		p.TotalSteps, float64(p.TotalSteps*opt.GradAccum)/float64(max(p.ItersPerEpoch, 1)), r.Step(), opt.LR, opt.MinLR, opt.Warmup,
-		kernels.Threads(), p.FlopsPerStep/1e9)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	res, err := r.Train(ctx)
-	if err != nil {
-		return errorf("%v", err)
-	}
-	if res.Interrupted {
-		fmt.Fprintf(cmdStdout, "interrupted at step %d; checkpoint %s\nresume with: gpt train --resume %s\n", res.Steps, res.Latest, *out)
-		return nil
-	}
-	fmt.Fprintf(cmdStdout, "done: %d steps in %s, train loss %.4f, val loss %.4f\ncheckpoint: %s\nsample with: gpt generate --checkpoint %s --prompt \"...\"\n",
-		res.Steps, res.Elapsed.Round(time.Second), res.LastLoss, res.ValLoss, res.Latest, res.Latest)
-	return nil
-}
-
-// runOptions are what a checkpoint records to resume a run: the training
-// options and the token folder.
-type runOptions struct {
-	train.Options
-	Data string `json:"data"`
-}
-
-// prepareTrainingData turns --data into a token folder: a folder made by
-// gpt prepare is used as it is; text is prepared into OUT/data.
-func prepareTrainingData(paths []string, tokName string, valFrac float64, out string) (string, error) {
-	if len(paths) == 1 {
-		if _, err := os.Stat(filepath.Join(paths[0], "train.bin")); err == nil {
-			if tokName != "" {
-				return "", errorf("--tokenizer: %s is already tokenized (by gpt prepare); drop --tokenizer", paths[0])
-			}
-			return paths[0], nil
-		}
-	}
-	if len(paths) == 0 {
-		p, err := defaultCorpus()
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(cmdStdout, "no --data given: training on the default corpus %s\n", p)
-		paths = []string{p}
-	}
-	if tokName == "" {
-		files, err := data.Collect(paths)
-		if err != nil {
-			return "", errorf("%v", err)
-		}
-		var n int64
-		for _, f := range files {
-			if st, err := os.Stat(f); err == nil {
-				n += st.Size()
-			}
-		}
-		tokName = fmt.Sprintf("bpe:%d", autoBPEVocab(n))
-	}
-	dir := filepath.Join(out, "data")
-	args := []string{"--tokenizer", tokName, "--out", dir, "--val-fraction", fmt.Sprint(valFrac)}
-	for _, p := range paths {
-		args = append(args, "--data", p)
-	}
-	if err := runPrepare(args); err != nil {
-		return "", err
-	}
-	return dir, nil
 }

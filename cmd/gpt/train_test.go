@@ -78,6 +78,6 @@ func TestTrainBadInput(t *testing.T) {
 	wantFail(t, code, stderr, "--resume")
 	code, _, stderr = runCmd(t, "", "train", "--data", tiny, "--heads", "3", "--embd", "16", "--tokenizer", "byte", "--context", "4", "--out", filepath.Join(dir, "o"))
 	wantFail(t, code, stderr, "3 heads do not divide embedding width 16")
-	code, _, stderr = runCmd(t, "", "train", "--threads", "0")
+	code, _, stderr = runCmd(t, "", "train", "--threads", "-1")
 	wantFail(t, code, stderr, "--threads")
 }

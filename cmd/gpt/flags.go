@@ -1,0 +1,92 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/gptgo/gptgo/checkpoints"
+	"github.com/gptgo/gptgo/kernels"
+	"github.com/gptgo/gptgo/tokenizer"
+)
+
+// The flag helpers every command shares, so a flag means the same thing
+// everywhere.
+
+// listFlag collects a repeatable flag (--data A --data B).
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// addThreads registers --threads on fs: 0 (the default) uses every core.
+func addThreads(fs *flag.FlagSet) *int {
+	return fs.Int("threads", 0, "threads for the kernels (0: all cores)")
+}
+
+// setThreads applies a --threads value.
+func setThreads(n int) error {
+	if n < 0 {
+		return errorf("--threads %d: want 0 (all cores) or more", n)
+	}
+	if n > 0 {
+		kernels.SetThreads(n)
+	}
+	return nil
+}
+
+// openModel reads the model at path in any format (see checkpoints.Open),
+// attaching the tokenizer tokName names when it is not empty, and prints
+// the reader's notes on stderr.
+func openModel(path, tokName string, keepTrain bool) (*checkpoints.Opened, error) {
+	opt := checkpoints.OpenOptions{KeepTrain: keepTrain}
+	if tokName != "" {
+		tok, err := loadTokenizer(tokName)
+		if err != nil {
+			return nil, err
+		}
+		opt.Tokenizer = tok
+	}
+	o, err := checkpoints.Open(path, opt)
+	if err != nil {
+		return nil, errorf("%v", oneLineErr(err))
+	}
+	for _, n := range o.Notes {
+		fmt.Fprintf(cmdStderr, "note: %s\n", n)
+	}
+	return o, nil
+}
+
+// loadTokenizer resolves a --tokenizer value that needs no training.
+func loadTokenizer(name string) (tokenizer.Tokenizer, error) {
+	tok, err := tokenizer.Open(name)
+	if err != nil {
+		return nil, errorf("--tokenizer: %v", err)
+	}
+	return tok, nil
+}
+
+// oneLineErr flattens an error message to one line.
+func oneLineErr(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", " ")
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// fileMB returns the size of a file in MB, or "?" when it cannot be read.
+func fileMB(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "?"
+	}
+	return fmt.Sprintf("%.1f MB", float64(fi.Size())/1e6)
+}
