@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 
-	"github.com/gptgo/gptgo/tokenizer"
+	"github.com/gptgo/gptgo/internal/report"
 )
 
 func init() {
@@ -16,10 +14,6 @@ func init() {
 		run:     runTokenize,
 	}
 }
-
-var tokenColors = []string{"\x1b[48;5;24m", "\x1b[48;5;94m", "\x1b[48;5;28m", "\x1b[48;5;90m", "\x1b[48;5;130m", "\x1b[48;5;30m"}
-
-const colorReset = "\x1b[0m"
 
 func runTokenize(args []string) error {
 	fs := newFlagSet("tokenize")
@@ -57,49 +51,9 @@ func runTokenize(args []string) error {
 	toks := tok.Encode(string(text))
 	w := bufio.NewWriter(cmdStdout)
 	if *ids {
-		var b []byte
-		for i, id := range toks {
-			if i > 0 {
-				b = append(b, ' ')
-			}
-			b = strconv.AppendInt(b, int64(id), 10)
-			if len(b) > 1<<16 {
-				w.Write(b)
-				b = b[:0]
-			}
-		}
-		w.Write(append(b, '\n'))
+		report.WriteIDs(w, toks)
 	} else {
-		d := tokenizer.NewStreamDecoder(tok)
-		k := 0
-		piece := func(s string) {
-			if s == "" {
-				return
-			}
-			if !useColor {
-				if k > 0 {
-					w.WriteString("|")
-				}
-				w.WriteString(s)
-				k++
-				return
-			}
-			c := tokenColors[k%len(tokenColors)]
-			k++
-			// Keep the color off line ends so it does not bleed.
-			for i, line := range strings.Split(s, "\n") {
-				if i > 0 {
-					w.WriteString("\n")
-				}
-				if line != "" {
-					w.WriteString(c + line + colorReset)
-				}
-			}
-		}
-		for _, id := range toks {
-			piece(d.Next(id))
-		}
-		piece(d.Flush())
+		report.WriteTokens(w, tok, toks, useColor)
 		if len(text) > 0 && text[len(text)-1] != '\n' {
 			w.WriteString("\n")
 		}
