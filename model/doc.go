@@ -15,6 +15,12 @@
 // moments share that layout, so optimizers and checkpoints are flat loops.
 //
 // Every layer has a forward and a backward function side by side in the same
-// file. Model.Backward calls the layers in the exact reverse order of
-// Model.Forward.
+// file. The transformer block is written once (block.go): BlockForward is
+// what Model.Forward runs for training and what the inference engine runs
+// over its KV cache, with only the attention step passed in; BlockBackward
+// calls the block's layers in the exact reverse order, as Model.Backward
+// does for the whole network.
+//
+// flops.go counts the FLOPs and bytes a token costs, next to NumParams, for
+// every report of speed.
 package model
