@@ -11,9 +11,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/gptgo/gptgo/data"
+	"github.com/gptgo/gptgo/internal/report"
 	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
@@ -177,22 +176,7 @@ func runEval(args []string) error {
 		B = max(min(B, (toks.Len()-1)/T), 1)
 	}
 
-	var progress func(done, total int)
-	if isTerminal(cmdStderr) {
-		var bar *progressbar.ProgressBar
-		progress = func(done, total int) {
-			if bar == nil {
-				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(cmdStderr), progressbar.OptionSetWidth(30),
-					progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true),
-					progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish(),
-					progressbar.OptionSetDescription("eval"))
-			}
-			_ = bar.Set(done)
-			if done == total {
-				_ = bar.Finish()
-			}
-		}
-	}
+	progress := report.Bar(cmdStderr, report.Auto, "eval")
 	r, err := evaluate(m, toks, B, T, *maxBatches, progress)
 	if err != nil {
 		return errorf("%v", oneLineErr(err))

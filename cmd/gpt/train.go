@@ -17,6 +17,7 @@ import (
 
 	"github.com/gptgo/gptgo/checkpoints"
 	"github.com/gptgo/gptgo/data"
+	"github.com/gptgo/gptgo/internal/report"
 	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
@@ -182,7 +183,7 @@ func runTrain(args []string) error {
 	}
 	hyper := runOptions{Options: opt, Data: dataDir}
 	r, err := train.NewRun(&train.Run{Model: m, Tokenizer: tok.Spec(), TrainData: trainToks, ValData: valToks,
-		Opt: opt, OutDir: *out, Log: cmdStdout, Terminal: isTerminal(cmdStdout),
+		Opt: opt, OutDir: *out, Observer: report.NewTraining(cmdStdout, report.Auto),
 		Command: append([]string{"gpt", "train"}, args...), Hyper: hyper,
 		Sample: trainSampler(tok)}, ck)
 	if err != nil {
