@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -58,9 +57,9 @@ type Run struct {
 	// Sample, if set, returns a short text from the model; it is shown at
 	// evaluations. It must not change training state.
 	Sample func(m *model.Model) string
-	// Log receives progress and messages; Terminal selects a live bar.
-	Log      io.Writer
-	Terminal bool
+	// Observer receives the run's steps, evaluations, samples and
+	// checkpoints as they happen; nil: none are reported.
+	Observer Observer
 	// Command is recorded in checkpoints.
 	Command []string
 	// StopAfter, if > 0, ends the run after that step as an interrupt would
@@ -71,6 +70,7 @@ type Run struct {
 	loader  *data.Loader
 	step    int
 	bestVal float64
+	obs     Observer // Observer, or silent; set by Train
 }
 
 // Result summarises a finished (or interrupted) run.
@@ -159,98 +159,63 @@ func (r *Run) Step() int { return r.step }
 // Train runs until the planned number of steps, ctx is cancelled (then it
 // finishes the current step and saves), or a loss or gradient norm stops
 // being finite (then it returns an error and leaves the checkpoints alone).
-func (r *Run) Train(ctx context.Context) (Result, error) {
-	o, m := r.Opt, r.Model
+// It appends a line per step to metrics.jsonl in OutDir and reports to
+// Observer.
+func (r *Run) Train(ctx context.Context) (res Result, err error) {
 	total := r.totalSteps()
-	sched := Schedule{Max: o.LR, Min: o.MinLR, Warmup: o.Warmup, Total: total}
 	if err := os.MkdirAll(r.OutDir, 0o755); err != nil {
 		return Result{}, err
 	}
-	metrics, err := openMetrics(filepath.Join(r.OutDir, "metrics.jsonl"), r.step)
+	path := filepath.Join(r.OutDir, "metrics.jsonl")
+	earlier := readMetrics(path, r.step)
+	metrics, err := createMetrics(path, earlier)
 	if err != nil {
 		return Result{}, err
 	}
 	defer metrics.close()
-
-	B, T, A := o.Batch, o.Context, o.GradAccum
-	tokens, targets := make([][]int32, A), make([][]int32, A)
-	for i := range tokens {
-		tokens[i], targets[i] = make([]int32, B*T), make([]int32, B*T)
+	r.obs = r.Observer
+	if r.obs == nil {
+		r.obs = silent{}
 	}
+	r.obs.Start(StartInfo{OutDir: r.OutDir, Earlier: earlier, Step: r.step, Total: total})
+	defer func() {
+		if ferr := r.obs.Finish(res); err == nil {
+			err = ferr
+		}
+	}()
+	return r.loop(ctx, metrics, total)
+}
+
+// loop trains from the current step to total (or StopAfter, or until ctx
+// is cancelled), adding a line per step to metrics.
+func (r *Run) loop(ctx context.Context, metrics *metricsLog, total int) (Result, error) {
+	o := r.Opt
+	sched := Schedule{Max: o.LR, Min: o.MinLR, Warmup: o.Warmup, Total: total}
+	b := newBatches(o.Batch, o.Context, o.GradAccum)
 	res := Result{ValLoss: math.NaN()}
-	start := time.Now()
-	startStep := r.step
-	prog := newProgress(r.Log, r.Terminal, total, r.step)
-	defer prog.finish()
+	p := pace{start: time.Now(), startStep: r.step, total: total}
 	for r.step < total {
 		if ctx.Err() != nil {
 			res.Interrupted = true
-			if err := r.save(checkpoints.Latest(r.OutDir)); err != nil {
+			if err := r.save(checkpoints.Latest(r.OutDir), "latest"); err != nil {
 				return res, err
 			}
 			break
 		}
-		t0 := time.Now()
-		for i := range tokens {
-			if err := r.loader.Next(tokens[i], targets[i]); err != nil {
-				return res, err
-			}
-		}
-		lr := sched.At(r.step)
-		loss, norm, err := r.stepper.Step(tokens, targets, B, T, float32(lr))
+		met, err := r.trainStep(b, sched.At(r.step), p)
 		if err != nil {
 			return res, err
 		}
-		if !finite(float64(loss)) || !finite(norm) {
-			return res, fmt.Errorf("%w at step %d: loss %v, gradient norm %v; the last good checkpoint in %s is unchanged",
-				ErrNonFinite, r.step+1, loss, norm, r.OutDir)
+		res.LastLoss = met.Loss
+		err = r.afterStep(&met, total)
+		if met.ValLoss != nil {
+			res.ValLoss = *met.ValLoss
 		}
-		r.step++
-		res.LastLoss = float64(loss)
-		dt := time.Since(t0).Seconds()
-		tps := float64(B*T*A) / dt
-		epoch := r.epoch()
-		met := Metric{Step: r.step, Epoch: epoch, LR: lr, Loss: float64(loss), GradNorm: norm,
-			TokPerS: tps, Elapsed: time.Since(start).Seconds()}
-		done := r.step - startStep
-		eta := time.Duration(float64(time.Since(start)) / float64(done) * float64(total-r.step))
-		prog.step(r.step, epoch, float64(loss), tps, lr, eta)
-		if done == 1 {
-			prog.println("step 1 took %.0f ms: estimated time for %d steps %s", dt*1e3, total-startStep, eta.Round(time.Second))
-		}
-
-		last := r.step == total || r.step == r.StopAfter
-		if (o.EvalEvery > 0 && r.step%o.EvalEvery == 0) || last {
-			if v, ok := r.evaluate(); ok {
-				met.ValLoss = &v
-				res.ValLoss = v
-				prog.println("step %d: train loss %.4f, val loss %.4f", r.step, loss, v)
-				if v < r.bestVal {
-					r.bestVal = v
-					if err := r.save(checkpoints.Best(r.OutDir)); err != nil {
-						return res, err
-					}
-				}
-			}
-			if err := r.save(checkpoints.Latest(r.OutDir)); err != nil {
-				return res, err
-			}
-		}
-		if r.Sample != nil && ((o.SampleEvery > 0 && r.step%o.SampleEvery == 0) || (o.SampleEvery == 0 && met.ValLoss != nil)) {
-			prog.println("sample at step %d:\n%s\n", r.step, r.Sample(m))
-		}
-		if o.SaveEvery > 0 && r.step%o.SaveEvery == 0 {
-			if err := r.save(checkpoints.Step(r.OutDir, r.step)); err != nil {
-				return res, err
-			}
+		if err != nil {
+			return res, err
 		}
 		if err := metrics.add(met); err != nil {
 			return res, err
-		}
-		if met.ValLoss != nil {
-			if err := metrics.plot(filepath.Join(r.OutDir, "loss.png")); err != nil {
-				return res, err
-			}
 		}
 		if r.step == r.StopAfter {
 			res.Interrupted = true
@@ -259,8 +224,97 @@ func (r *Run) Train(ctx context.Context) (Result, error) {
 	}
 	res.Steps = r.step
 	res.Latest = checkpoints.Latest(r.OutDir)
-	res.Elapsed = time.Since(start)
+	res.Elapsed = time.Since(p.start)
 	return res, nil
+}
+
+// batches are the token and target buffers of the micro-batches of one
+// optimizer step.
+type batches struct{ tokens, targets [][]int32 }
+
+func newBatches(B, T, accum int) batches {
+	b := batches{make([][]int32, accum), make([][]int32, accum)}
+	for i := range b.tokens {
+		b.tokens[i], b.targets[i] = make([]int32, B*T), make([]int32, B*T)
+	}
+	return b
+}
+
+// pace times one call of Train: the estimate of the time left comes from
+// its mean step time.
+type pace struct {
+	start            time.Time
+	startStep, total int
+}
+
+// eta estimates the time for the steps after step.
+func (p pace) eta(step int) time.Duration {
+	return time.Duration(float64(time.Since(p.start)) / float64(step-p.startStep) * float64(p.total-step))
+}
+
+// trainStep does one optimizer step at learning rate lr on the next
+// batches, reports it and returns its metrics line (without a validation
+// loss).
+func (r *Run) trainStep(b batches, lr float64, p pace) (Metric, error) {
+	o := r.Opt
+	t0 := time.Now()
+	for i := range b.tokens {
+		if err := r.loader.Next(b.tokens[i], b.targets[i]); err != nil {
+			return Metric{}, err
+		}
+	}
+	loss, norm, err := r.stepper.Step(b.tokens, b.targets, o.Batch, o.Context, float32(lr))
+	if err != nil {
+		return Metric{}, err
+	}
+	if !finite(float64(loss)) || !finite(norm) {
+		return Metric{}, fmt.Errorf("%w at step %d: loss %v, gradient norm %v; the last good checkpoint in %s is unchanged",
+			ErrNonFinite, r.step+1, loss, norm, r.OutDir)
+	}
+	r.step++
+	took := time.Since(t0)
+	tps := float64(o.Batch*o.Context*o.GradAccum) / took.Seconds()
+	met := Metric{Step: r.step, Epoch: r.epoch(), LR: lr, Loss: float64(loss), GradNorm: norm,
+		TokPerS: tps, Elapsed: time.Since(p.start).Seconds()}
+	r.obs.Step(StepInfo{Step: r.step, Epoch: met.Epoch, Loss: met.Loss, LR: lr, TokPerS: tps, GradNorm: norm,
+		Took: took, ETA: p.eta(r.step)})
+	return met, nil
+}
+
+// afterStep evaluates, saves and samples where the options ask for it
+// after a step, setting met's validation loss when it evaluated.
+func (r *Run) afterStep(met *Metric, total int) error {
+	o := r.Opt
+	last := r.step == total || r.step == r.StopAfter
+	if (o.EvalEvery > 0 && r.step%o.EvalEvery == 0) || last {
+		if err := r.evalAndSave(met); err != nil {
+			return err
+		}
+	}
+	if r.Sample != nil && ((o.SampleEvery > 0 && r.step%o.SampleEvery == 0) || (o.SampleEvery == 0 && met.ValLoss != nil)) {
+		r.obs.Sample(r.step, r.Sample(r.Model))
+	}
+	if o.SaveEvery > 0 && r.step%o.SaveEvery == 0 {
+		return r.save(checkpoints.Step(r.OutDir, r.step), fmt.Sprintf("step-%d", r.step))
+	}
+	return nil
+}
+
+// evalAndSave evaluates on the validation data, if there is enough of it,
+// setting met's validation loss and keeping the best checkpoint, then
+// writes the latest checkpoint.
+func (r *Run) evalAndSave(met *Metric) error {
+	if v, ok := r.evaluate(); ok {
+		met.ValLoss = &v
+		r.obs.Eval(EvalInfo{Step: r.step, TrainLoss: met.Loss, ValLoss: v})
+		if v < r.bestVal {
+			r.bestVal = v
+			if err := r.save(checkpoints.Best(r.OutDir), "best"); err != nil {
+				return err
+			}
+		}
+	}
+	return r.save(checkpoints.Latest(r.OutDir), "latest")
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
@@ -316,8 +370,8 @@ func Evaluate(m *model.Model, toks data.Tokens, B, T, maxBatches int, progress f
 	return sum / float64(n), n, nil
 }
 
-// save writes a resumable checkpoint to path.
-func (r *Run) save(path string) error {
+// save writes a resumable checkpoint to path and reports it as kind.
+func (r *Run) save(path, kind string) error {
 	ls, err := json.Marshal(r.loader.State())
 	if err != nil {
 		return err
@@ -341,6 +395,7 @@ func (r *Run) save(path string) error {
 	if err := checkpoints.Save(path, ck, checkpoints.SaveOptions{}); err != nil {
 		return fmt.Errorf("saving checkpoint %s: %w", path, err)
 	}
+	r.obs.Saved(SavedInfo{Path: path, Kind: kind, Step: r.step})
 	return nil
 }
 

@@ -7,9 +7,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/gptgo/gptgo/data"
+	"github.com/gptgo/gptgo/internal/report"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
 	"github.com/gptgo/gptgo/train"
@@ -64,6 +63,7 @@ func runEval(args []string) error {
 	context := fs.Int("context", 0, "tokens per sequence (0: the model's context)")
 	maxBatches := fs.Int("max-batches", 0, "evaluate at most this many batches (0: all)")
 	threads := addThreads(fs)
+	progress := addProgress(fs)
 	tokName := fs.String("tokenizer", "", "tokenizer for a model file that has none (llm.c, foreign safetensors)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: gpt eval --checkpoint MODEL --data FILE_OR_DIR [--batch 4] [--context N] [--max-batches N]\n\nMean cross-entropy and perplexity over consecutive windows of the data (deterministic).")
@@ -111,23 +111,8 @@ func runEval(args []string) error {
 		B = max(min(B, (toks.Len()-1)/T), 1)
 	}
 
-	var progress func(done, total int)
-	if isTerminal(cmdStderr) {
-		var bar *progressbar.ProgressBar
-		progress = func(done, total int) {
-			if bar == nil {
-				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(cmdStderr), progressbar.OptionSetWidth(30),
-					progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true),
-					progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish(),
-					progressbar.OptionSetDescription("eval"))
-			}
-			_ = bar.Set(done)
-			if done == total {
-				_ = bar.Finish()
-			}
-		}
-	}
-	r, err := evaluate(m, toks, B, T, *maxBatches, progress)
+	bar := report.Bar(cmdStderr, *progress, "eval")
+	r, err := evaluate(m, toks, B, T, *maxBatches, bar)
 	if err != nil {
 		return errorf("%v", oneLineErr(err))
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gptgo/gptgo/checkpoints"
+	"github.com/gptgo/gptgo/internal/report"
 	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/tokenizer"
 )
@@ -72,14 +73,12 @@ func oneLineErr(err error) string {
 	return strings.ReplaceAll(err.Error(), "\n", " ")
 }
 
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+// addProgress registers --progress on fs: auto (a bar on a terminal, log
+// lines otherwise), on or off.
+func addProgress(fs *flag.FlagSet) *report.Mode {
+	m := new(report.Mode)
+	fs.Var(m, "progress", "progress display: auto (a bar on a terminal, else log lines), on, off")
+	return m
 }
 
 // fileMB returns the size of a file in MB, or "?" when it cannot be read.

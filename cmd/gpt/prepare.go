@@ -5,9 +5,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/gptgo/gptgo/data"
+	"github.com/gptgo/gptgo/internal/report"
 	"github.com/gptgo/gptgo/tokenizer"
 )
 
@@ -83,21 +82,13 @@ func prepareFiles(dir string, files []string, tokName string, valFrac float64) e
 		ValFraction:   valFrac,
 		TokenizerJSON: spec,
 	}
-	var bar *progressbar.ProgressBar
-	if total >= progressMin && isTerminal(cmdStderr) {
-		bar = progressbar.NewOptions64(total,
-			progressbar.OptionSetWriter(cmdStderr),
-			progressbar.OptionSetDescription("tokenizing"),
-			progressbar.OptionShowBytes(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish())
-		opt.Progress = func(done int64) { bar.Set64(done) }
+	finish := func() {}
+	if total >= progressMin {
+		opt.Progress, finish = report.ByteBar(cmdStderr, report.Auto, "tokenizing", total)
 	}
 	start = time.Now()
 	st, err := data.Prepare(dir, files, opt)
-	if bar != nil {
-		bar.Finish()
-	}
+	finish()
 	if err != nil {
 		return errorf("%v", err)
 	}

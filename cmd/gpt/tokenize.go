@@ -33,7 +33,7 @@ func runTokenize(args []string) error {
 	useColor := false
 	switch *color {
 	case "auto":
-		useColor = isTerminal(cmdStdout)
+		useColor = report.IsTerminal(cmdStdout)
 	case "always":
 		useColor = true
 	case "never":

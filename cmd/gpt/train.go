@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gptgo/gptgo/data"
+	"github.com/gptgo/gptgo/internal/report"
 	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
@@ -31,6 +32,7 @@ type trainFlags struct {
 	resume                    string
 	layers, heads, embd, ctx  int
 	threads                   *int
+	progress                  *report.Mode
 	valFrac                   float64
 	opt                       train.Options
 	set                       map[string]bool // the flags given on the command line
@@ -64,6 +66,7 @@ func parseTrainFlags(args []string) (*trainFlags, error) {
 	fs.IntVar(&o.SaveEvery, "save-every", 0, "also keep a step-N checkpoint every N steps (0: never)")
 	fs.Uint64Var(&o.Seed, "seed", 1337, "seed for initialisation and data order")
 	f.threads = addThreads(fs)
+	f.progress = addProgress(fs)
 	fs.StringVar(&f.out, "out", "runs/latest", "output folder for checkpoints, metrics.jsonl and loss.png")
 	fs.StringVar(&f.resume, "resume", "", "resume from a checkpoint file or run folder")
 	fs.Float64Var(&f.valFrac, "val-fraction", 0.1, "share of each document kept for validation when preparing text")
@@ -160,7 +163,7 @@ func (f *trainFlags) assemble(d *data.Prepared, opt train.Options, from *train.R
 			d.Train.Name(), d.Train.Len(), opt.Context+1)
 	}
 	run := &train.Run{Model: m, Tokenizer: tok.Spec(), TrainData: d.Train, Opt: opt, OutDir: f.out,
-		Log: cmdStdout, Terminal: isTerminal(cmdStdout), Command: append([]string{"gpt", "train"}, f.args...),
+		Observer: report.NewTraining(cmdStdout, *f.progress), Command: append([]string{"gpt", "train"}, f.args...),
 		Sample: trainSampler(tok)}
 	if d.Val != nil {
 		run.ValData = d.Val
