@@ -105,12 +105,8 @@ func runEval(args []string) error {
 	defer closeToks()
 	B := *batch
 	if T == 0 {
-		// The model's context, shortened (and the batch shrunk) when the
-		// data is too short for one batch of it.
-		T = min(m.Config.Context, max(toks.Len()-1, 1))
-		B = max(min(B, (toks.Len()-1)/T), 1)
+		B, T = train.EvalShape(toks.Len(), B, m.Config.Context)
 	}
-
 	bar := report.Bar(cmdStderr, *progress, "eval")
 	r, err := evaluate(m, toks, B, T, *maxBatches, bar)
 	if err != nil {
