@@ -89,7 +89,7 @@ func RunBench(m *model.Model, test BenchTest, reps int, seed uint64) (BenchResul
 		}
 		e, tokens := NewEngine(m), randTokens(test.N)
 		res.Tokens = test.N
-		res.FlopsPerToken = PrefillFlopsPerToken(c, test.N)
+		res.FlopsPerToken = model.PrefillFlopsPerToken(c, test.N)
 		run = func() (time.Duration, error) {
 			start := time.Now()
 			_, err := e.Prefill(tokens)
@@ -102,8 +102,8 @@ func RunBench(m *model.Model, test BenchTest, reps int, seed uint64) (BenchResul
 		}
 		e, prompt := NewEngine(m), randTokens(P)
 		res.Tokens = test.N
-		res.FlopsPerToken = DecodeFlopsPerToken(c, P, test.N)
-		res.BytesPerToken = DecodeBytesPerToken(c, P, test.N)
+		res.FlopsPerToken = model.DecodeFlopsPerToken(c, P, test.N)
+		res.BytesPerToken = model.DecodeBytesPerToken(c, P, test.N)
 		run = func() (time.Duration, error) {
 			logits, err := e.Prefill(prompt)
 			if err != nil {
@@ -122,7 +122,7 @@ func RunBench(m *model.Model, test BenchTest, reps int, seed uint64) (BenchResul
 				total += d
 				if test.Meter != nil {
 					bw := test.Meter.Measure(kernels.Threads(), 1)
-					got := float64(n) / d.Seconds() * DecodeBytesPerToken(c, P+g, n) / 1e9
+					got := float64(n) / d.Seconds() * model.DecodeBytesPerToken(c, P+g, n) / 1e9
 					reads, fracs = append(reads, bw), append(fracs, got/bw)
 				}
 			}
@@ -139,7 +139,7 @@ func RunBench(m *model.Model, test BenchTest, reps int, seed uint64) (BenchResul
 		}
 		st := train.NewStepper(m, 1)
 		res.Tokens = n
-		res.FlopsPerToken = train.FlopsPerToken(c, test.T)
+		res.FlopsPerToken = model.TrainFlopsPerToken(c, test.T)
 		run = func() (time.Duration, error) {
 			start := time.Now()
 			_, _, err := st.Step([][]int32{x}, [][]int32{y}, test.B, test.T, 1e-4)
@@ -210,37 +210,4 @@ func argmax(x []float32) int {
 		}
 	}
 	return best
-}
-
-// layerFlops is one token's matrix-multiply FLOPs in one block: qkv 3C²,
-// projection C², MLP 4C² + 4C², two FLOPs per multiply-add.
-func layerFlops(C int) float64 { return 24 * float64(C) * float64(C) }
-
-// PrefillFlopsPerToken is the forward FLOPs per token of a prefill of n
-// tokens from an empty cache: the blocks' matrix products, attention
-// (q·k and p·v: 4C per visible key, (n+1)/2 keys on average) and the
-// output head for the last position only (2VC, shared by n tokens).
-func PrefillFlopsPerToken(c model.Config, n int) float64 {
-	L, C, V := float64(c.Layers), c.Embd, float64(c.VocabSize)
-	return L*(layerFlops(C)+2*float64(C)*float64(n+1)) + 2*V*float64(C)/float64(n)
-}
-
-// DecodeFlopsPerToken is the FLOPs per decoded token for n steps after a
-// prompt of p tokens: the blocks, attention over p+1 .. p+n keys, and the
-// full output head every step.
-func DecodeFlopsPerToken(c model.Config, p, n int) float64 {
-	L, C, V := float64(c.Layers), c.Embd, float64(c.VocabSize)
-	avgKeys := float64(p) + float64(n+1)/2
-	return L*(layerFlops(C)+4*float64(C)*avgKeys) + 2*V*float64(C)
-}
-
-// DecodeBytesPerToken is the memory one decoding step must read, averaged
-// over n steps after a prompt of p tokens: every parameter once (of wpe
-// only one row) and the cached keys and values, all float32. Bandwidth
-// divided by it bounds generation speed.
-func DecodeBytesPerToken(c model.Config, p, n int) float64 {
-	weights := float64(model.NumParams(c) - (c.Context-1)*c.Embd)
-	avgKeys := float64(p) + float64(n+1)/2
-	kv := 2 * float64(c.Layers) * avgKeys * float64(c.Embd)
-	return 4 * (weights + kv)
 }
