@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gptgo/gptgo/infer"
+	"github.com/gptgo/gptgo/bench"
 	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 )
@@ -32,12 +32,12 @@ type benchModel struct {
 
 // benchOutput is one model's results in -o json.
 type benchOutput struct {
-	Model   string              `json:"model"`
-	Params  int                 `json:"params"`
-	Config  model.Config        `json:"config"`
-	Threads int                 `json:"threads"`
-	Reps    int                 `json:"reps"`
-	Results []infer.BenchResult `json:"results"`
+	Model   string         `json:"model"`
+	Params  int            `json:"params"`
+	Config  model.Config   `json:"config"`
+	Threads int            `json:"threads"`
+	Reps    int            `json:"reps"`
+	Results []bench.Result `json:"results"`
 }
 
 func runBench(args []string) error {
@@ -71,7 +71,7 @@ func runBench(args []string) error {
 	want := map[string]bool{}
 	for _, t := range strings.Split(*tests, ",") {
 		switch t = strings.TrimSpace(t); t {
-		case infer.TestPP, infer.TestTG, infer.TestTrain:
+		case bench.PP, bench.TG, bench.Train:
 			want[t] = true
 		case "":
 		default:
@@ -116,9 +116,9 @@ func runBench(args []string) error {
 		}
 	}
 
-	var meter *infer.ReadMeter
-	if *bw && want[infer.TestTG] && len(tgSizes) > 0 {
-		meter = infer.NewReadMeter(bandwidthBytes)
+	var meter *bench.ReadMeter
+	if *bw && want[bench.TG] && len(tgSizes) > 0 {
+		meter = bench.NewReadMeter(bandwidthBytes)
 	}
 	measureBW := meter != nil
 	var outputs []benchOutput
@@ -135,23 +135,23 @@ func runBench(args []string) error {
 	}
 	for _, bm := range models {
 		c := bm.config
-		var list []infer.BenchTest
-		if want[infer.TestPP] {
+		var list []bench.Test
+		if want[bench.PP] {
 			for _, n := range ppSizes {
-				list = append(list, infer.BenchTest{Kind: infer.TestPP, N: n})
+				list = append(list, bench.Test{Kind: bench.PP, N: n})
 			}
 		}
-		if want[infer.TestTG] {
+		if want[bench.TG] {
 			for _, n := range tgSizes {
-				list = append(list, infer.BenchTest{Kind: infer.TestTG, N: n})
+				list = append(list, bench.Test{Kind: bench.TG, N: n})
 			}
 		}
-		if want[infer.TestTrain] {
+		if want[bench.Train] {
 			B := bm.batch
 			if *trainB > 0 {
 				B = *trainB
 			}
-			list = append(list, infer.BenchTest{Kind: infer.TestTrain, B: B, T: min(*trainT, c.Context)})
+			list = append(list, bench.Test{Kind: bench.Train, B: B, T: min(*trainT, c.Context)})
 		}
 		m, err := bm.load()
 		if err != nil {
@@ -159,14 +159,14 @@ func runBench(args []string) error {
 		}
 		out := benchOutput{Model: bm.name, Params: model.NumParams(c), Config: c, Threads: *threads, Reps: *reps}
 		for _, test := range list {
-			if (test.Kind == infer.TestPP && test.N > c.Context) || (test.Kind == infer.TestTG && test.N+infer.BenchPromptTokens > c.Context) {
+			if (test.Kind == bench.PP && test.N > c.Context) || (test.Kind == bench.TG && test.N+bench.PromptTokens > c.Context) {
 				fmt.Fprintf(cmdStderr, "gpt bench: %s: skipping %s (the context is %d)\n", bm.name, test, c.Context)
 				continue
 			}
-			if test.Kind == infer.TestTG {
+			if test.Kind == bench.TG {
 				test.Meter = meter // nil without --bandwidth
 			}
-			r, err := infer.RunBench(m, test, *reps, 1)
+			r, err := bench.Run(m, test, *reps, 1)
 			if err != nil {
 				return errorf("%s %s: %v", bm.name, test, err)
 			}

@@ -1,4 +1,4 @@
-package infer
+package bench
 
 import (
 	"fmt"
@@ -6,48 +6,49 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/gptgo/gptgo/infer"
 	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/train"
 )
 
-// BenchPromptTokens is the prompt a tg test prefills (untimed) before it
+// PromptTokens is the prompt a tg test prefills (untimed) before it
 // times the generation.
-const BenchPromptTokens = 16
+const PromptTokens = 16
 
 // Bench test kinds.
 const (
-	TestPP    = "pp"    // prompt processing: one prefill of N tokens
-	TestTG    = "tg"    // text generation: N decoding steps, batch 1
-	TestTrain = "train" // one optimizer step at batch B, context T
+	PP    = "pp"    // prompt processing: one prefill of N tokens
+	TG    = "tg"    // text generation: N decoding steps, batch 1
+	Train = "train" // one optimizer step at batch B, context T
 )
 
-// BenchTest is one llama-bench style test.
-type BenchTest struct {
-	Kind string // TestPP, TestTG or TestTrain
+// Test is one llama-bench style test.
+type Test struct {
+	Kind string // PP, TG or Train
 	N    int    // tokens, for pp and tg
 	B, T int    // batch and context, for train
 	// Meter, for tg, interleaves one read-bandwidth pass (untimed) after
-	// every BenchGroup decoding steps and compares each group with the
+	// every Group decoding steps and compares each group with the
 	// pass next to it, so the fraction of the bound holds up while the
 	// machine's other load drifts.
 	Meter *ReadMeter
 }
 
-// BenchGroup is how many decoding steps a tg test with a Meter runs
+// Group is how many decoding steps a tg test with a Meter runs
 // between bandwidth passes.
-const BenchGroup = 8
+const Group = 8
 
 // String is the test's name in tables: pp512, tg128, train B8 T256.
-func (t BenchTest) String() string {
-	if t.Kind == TestTrain {
+func (t Test) String() string {
+	if t.Kind == Train {
 		return fmt.Sprintf("train B%d T%d", t.B, t.T)
 	}
 	return fmt.Sprintf("%s%d", t.Kind, t.N)
 }
 
-// BenchResult is the outcome of one test.
-type BenchResult struct {
+// Result is the outcome of one test.
+type Result struct {
 	Test          string    `json:"test"`
 	Tokens        int       `json:"tokens"`      // tokens per repetition
 	Samples       []float64 `json:"samples_tps"` // tokens per second of each repetition
@@ -63,10 +64,10 @@ type BenchResult struct {
 	BWFrac        float64   `json:"bw_frac,omitempty"`         // tg with a Meter: median over groups of achieved GB/s / the adjacent pass
 }
 
-// RunBench runs test on m reps times after one untimed warm-up and returns
+// Run runs test on m reps times after one untimed warm-up and returns
 // the throughputs. Inputs are random tokens from seed. A train test runs
 // AdamW steps on m's parameters (they change).
-func RunBench(m *model.Model, test BenchTest, reps int, seed uint64) (BenchResult, error) {
+func Run(m *model.Model, test Test, reps int, seed uint64) (Result, error) {
 	c := m.Config
 	if reps < 1 {
 		reps = 1
@@ -79,15 +80,15 @@ func RunBench(m *model.Model, test BenchTest, reps int, seed uint64) (BenchResul
 		}
 		return ids
 	}
-	res := BenchResult{Test: test.String()}
+	res := Result{Test: test.String()}
 	var run func() (time.Duration, error)
 	var reads, fracs []float64 // tg with a meter: per group
 	switch test.Kind {
-	case TestPP:
+	case PP:
 		if test.N < 1 || test.N > c.Context {
 			return res, fmt.Errorf("pp %d: need 1 to %d tokens (the context)", test.N, c.Context)
 		}
-		e, tokens := NewEngine(m), randTokens(test.N)
+		e, tokens := infer.NewEngine(m), randTokens(test.N)
 		res.Tokens = test.N
 		res.FlopsPerToken = model.PrefillFlopsPerToken(c, test.N)
 		run = func() (time.Duration, error) {
@@ -95,12 +96,12 @@ func RunBench(m *model.Model, test BenchTest, reps int, seed uint64) (BenchResul
 			_, err := e.Prefill(tokens)
 			return time.Since(start), err
 		}
-	case TestTG:
-		P := min(BenchPromptTokens, c.Context-1)
+	case TG:
+		P := min(PromptTokens, c.Context-1)
 		if test.N < 1 || P+test.N > c.Context {
 			return res, fmt.Errorf("tg %d: the %d-token prompt plus %d tokens exceed the context of %d", test.N, P, test.N, c.Context)
 		}
-		e, prompt := NewEngine(m), randTokens(P)
+		e, prompt := infer.NewEngine(m), randTokens(P)
 		res.Tokens = test.N
 		res.FlopsPerToken = model.DecodeFlopsPerToken(c, P, test.N)
 		res.BytesPerToken = model.DecodeBytesPerToken(c, P, test.N)
@@ -110,8 +111,8 @@ func RunBench(m *model.Model, test BenchTest, reps int, seed uint64) (BenchResul
 				return 0, err
 			}
 			var total time.Duration
-			for g := 0; g < test.N; g += BenchGroup {
-				n := min(BenchGroup, test.N-g)
+			for g := 0; g < test.N; g += Group {
+				n := min(Group, test.N-g)
 				start := time.Now()
 				for range n {
 					if logits, err = e.Decode(argmax(logits)); err != nil {
@@ -128,7 +129,7 @@ func RunBench(m *model.Model, test BenchTest, reps int, seed uint64) (BenchResul
 			}
 			return total, nil
 		}
-	case TestTrain:
+	case Train:
 		if test.B < 1 || test.T < 1 || test.T > c.Context {
 			return res, fmt.Errorf("train: need batch >= 1 and context 1 to %d, got B=%d T=%d", c.Context, test.B, test.T)
 		}
@@ -170,7 +171,7 @@ func RunBench(m *model.Model, test BenchTest, reps int, seed uint64) (BenchResul
 }
 
 // SetPeak fills in MFU from the machine's peak GFLOP/s.
-func (r *BenchResult) SetPeak(peakGFLOPS float64) {
+func (r *Result) SetPeak(peakGFLOPS float64) {
 	if peakGFLOPS > 0 {
 		r.MFU = r.GFLOPS / peakGFLOPS
 	}
