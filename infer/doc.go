@@ -1,4 +1,4 @@
-// Package infer generates text from a trained model and measures how fast.
+// Package infer generates text from a trained model.
 //
 // Engine keeps a KV cache per layer (attention.KVCache): Prefill runs the
 // prompt through the model in one batched forward pass, filling the caches,
@@ -15,7 +15,5 @@
 // the window when the context fills (keeping the last Context/2 tokens and
 // rebuilding the cache with one prefill).
 //
-// Bench measures prompt processing (pp), generation (tg) and training
-// throughput like llama-bench, and ReadBandwidth the memory bandwidth that
-// bounds generation.
+// Package bench measures its speed.
 package infer

@@ -14,6 +14,10 @@
 // use GPT-2's names and Hugging Face's shapes; gradients and both AdamW
 // moments share that layout, so optimizers and checkpoints are flat loops.
 //
+// NumParams counts the parameters of a Config; TrainFlopsPerToken,
+// PrefillFlopsPerToken, DecodeFlopsPerToken and DecodeBytesPerToken
+// estimate the work and memory traffic per token from the same shape.
+//
 // Every layer has a forward and a backward function side by side in the same
 // file. The transformer block is written once (block.go): BlockForward is
 // what Model.Forward runs for training and what the inference engine runs

@@ -36,7 +36,7 @@ func benchStep(b *testing.B, preset string, B, T int) {
 	}
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(float64(B*T)/sec, "tok/s")
-	b.ReportMetric(FlopsPerToken(c, T)*float64(B*T)/sec/1e9, "GFLOP/s")
+	b.ReportMetric(model.TrainFlopsPerToken(c, T)*float64(B*T)/sec/1e9, "GFLOP/s")
 }
 
 // Config T of ../shared/REFERENCE.md: tiny preset, batch 8, context 256.

@@ -142,7 +142,7 @@ func (r *Run) Plan() Plan {
 	if r.ValData != nil {
 		p.ValTokens = r.ValData.Len()
 	}
-	p.FlopsPerStep = FlopsPerToken(r.Model.Config, o.Context) * float64(p.TokensPerStep)
+	p.FlopsPerStep = model.TrainFlopsPerToken(r.Model.Config, o.Context) * float64(p.TokensPerStep)
 	return p
 }
 

@@ -44,10 +44,3 @@ func (s *Stepper) Step(tokens, targets [][]int32, B, T int, lr float32) (loss fl
 	s.Opt.Update(m.Params, m.Grads, lr, float32(ClipScale(norm, s.GradClip)/n))
 	return float32(sum / float64(len(tokens))), norm, nil
 }
-
-// FlopsPerToken estimates the training FLOPs per token, 6N + 12*L*C*T
-// (forward and backward through every weight, plus attention), as in the
-// PaLM paper's appendix B and nanoGPT.
-func FlopsPerToken(c model.Config, T int) float64 {
-	return 6*float64(model.NumParams(c)) + 12*float64(c.Layers*c.Embd*T)
-}

@@ -3,11 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 
-	"github.com/gptgo/gptgo/infer"
+	"github.com/gptgo/gptgo/bench"
 	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 )
@@ -30,27 +29,18 @@ type benchModel struct {
 	batch  int // default train batch
 }
 
-// benchOutput is one model's results in -o json.
-type benchOutput struct {
-	Model   string              `json:"model"`
-	Params  int                 `json:"params"`
-	Config  model.Config        `json:"config"`
-	Threads int                 `json:"threads"`
-	Reps    int                 `json:"reps"`
-	Results []infer.BenchResult `json:"results"`
-}
-
 func runBench(args []string) error {
 	fs := newFlagSet("bench")
 	presets := fs.String("preset", "tiny,gpt2", "comma-separated presets to run with random weights (vocabulary 50257)")
-	ckPath := fs.String("checkpoint", "", "benchmark a checkpoint (file or run folder) instead of presets")
+	ckPath := fs.String("checkpoint", "", "benchmark a model instead of presets: a .ckpt or run folder, a model.safetensors (or its folder) or an llm.c .bin")
+	tokName := fs.String("tokenizer", "", "tokenizer for a model file that has none (llm.c, foreign safetensors)")
 	pp := fs.String("p", "128,512", "prompt-processing test sizes (comma-separated; empty: none)")
 	tg := fs.String("n", "128", "generation test sizes, after a 16-token prompt (comma-separated; empty: none)")
 	trainB := fs.Int("train-batch", 0, "train test batch (default 8 for tiny, 4 otherwise)")
 	trainT := fs.Int("train-context", 256, "train test context (at most the model's)")
 	reps := fs.Int("r", 5, "repetitions of each test, after one warm-up")
 	outFmt := fs.String("o", "table", "output: table or json (json includes every sample)")
-	threads := fs.Int("threads", runtime.NumCPU(), "threads")
+	threadsFlag := addThreads(fs)
 	peak := fs.Float64("peak-gflops", 0, "peak GFLOP/s of the machine, to report MFU (0: no MFU)")
 	tests := fs.String("tests", "pp,tg,train", "tests to run: any of pp, tg, train")
 	bw := fs.Bool("bandwidth", true, "interleave memory read-bandwidth passes with tg tests and report tg against that bound")
@@ -60,183 +50,146 @@ func runBench(args []string) error {
 	if fs.NArg() > 0 {
 		return errorf("unexpected argument %q", fs.Arg(0))
 	}
-	ppSizes, err := parseSizes("-p", *pp)
-	if err != nil {
+	plan := bench.Plan{TrainBatch: *trainB, TrainContext: *trainT}
+	var err error
+	if plan.PP, err = parseSizes("-p", *pp); err != nil {
 		return err
 	}
-	tgSizes, err := parseSizes("-n", *tg)
-	if err != nil {
+	if plan.TG, err = parseSizes("-n", *tg); err != nil {
 		return err
 	}
-	want := map[string]bool{}
-	for _, t := range strings.Split(*tests, ",") {
-		switch t = strings.TrimSpace(t); t {
-		case infer.TestPP, infer.TestTG, infer.TestTrain:
-			want[t] = true
-		case "":
-		default:
-			return errorf("--tests: unknown test %q (want pp, tg or train)", t)
-		}
+	if plan.Kinds, err = parseTests(*tests); err != nil {
+		return err
 	}
 	switch {
 	case *reps < 1:
 		return errorf("-r %d: want at least 1 repetition", *reps)
 	case *outFmt != "table" && *outFmt != "json":
 		return errorf("-o %q: want table or json", *outFmt)
-	case *threads < 1:
-		return errorf("--threads %d: want at least 1", *threads)
 	case *trainB < 0 || *trainT < 1:
 		return errorf("--train-batch and --train-context must be positive")
 	case *peak < 0:
 		return errorf("--peak-gflops %g: want a positive number", *peak)
 	}
-	kernels.SetThreads(*threads)
+	if err := setThreads(*threadsFlag); err != nil {
+		return err
+	}
+	threads := kernels.Threads()
 
 	var models []benchModel
 	if *ckPath != "" {
-		m, _, err := loadCheckpoint(*ckPath)
+		o, err := openModel(*ckPath, *tokName, false)
 		if err != nil {
 			return err
 		}
-		models = append(models, benchModel{name: *ckPath, config: m.Config, batch: 4,
+		m := o.Model
+		models = append(models, benchModel{name: *ckPath, config: m.Config, batch: bench.DefaultTrainBatch(""),
 			load: func() (*model.Model, error) { return m, nil }})
-	} else {
-		for _, name := range strings.Split(*presets, ",") {
-			name = strings.TrimSpace(name)
-			c, err := model.Preset(name, model.GPT2Vocab)
-			if err != nil {
-				return errorf("--preset: %v", err)
-			}
-			b := 4
-			if name == "tiny" {
-				b = 8
-			}
-			models = append(models, benchModel{name: name, config: c, batch: b,
-				load: func() (*model.Model, error) { return model.New(c, 1) }})
-		}
+	} else if models, err = presetModels(*presets); err != nil {
+		return err
 	}
+	if *bw && plan.Kinds[bench.TG] && len(plan.TG) > 0 {
+		plan.Meter = bench.NewReadMeter(bandwidthBytes)
+	}
+	return benchModels(models, plan, *outFmt == "json", threads, *reps, *peak)
+}
 
-	var meter *infer.ReadMeter
-	if *bw && want[infer.TestTG] && len(tgSizes) > 0 {
-		meter = infer.NewReadMeter(bandwidthBytes)
-	}
-	measureBW := meter != nil
-	var outputs []benchOutput
-	var cols []benchCol // the table's columns
-	if *outFmt == "table" {
-		cols = []benchCol{{"model", -max(5, longestName(models))}, {"params", 7}, {"threads", 7}, {"test", -13}, {"t/s", 16}, {"GFLOP/s", 8}}
-		if *peak > 0 {
-			cols = append(cols, benchCol{"MFU", 6})
+// benchModels runs plan's tests on each model and writes the results to
+// stdout: a Markdown table row as each is measured, or all as JSON at the
+// end.
+func benchModels(models []benchModel, plan bench.Plan, asJSON bool, threads, reps int, peak float64) error {
+	var table *bench.Table // nil for JSON
+	if !asJSON {
+		table = bench.NewTable(cmdStdout, modelNames(models), peak > 0, plan.Meter != nil)
+		if err := table.WriteHeader(); err != nil {
+			return err
 		}
-		if measureBW {
-			cols = append(cols, benchCol{"GB/s", 6}, benchCol{"read GB/s", 9}, benchCol{"of bound", 8})
-		}
-		printRow(cols, nil)
 	}
+	var reports []bench.Report
 	for _, bm := range models {
-		c := bm.config
-		var list []infer.BenchTest
-		if want[infer.TestPP] {
-			for _, n := range ppSizes {
-				list = append(list, infer.BenchTest{Kind: infer.TestPP, N: n})
-			}
-		}
-		if want[infer.TestTG] {
-			for _, n := range tgSizes {
-				list = append(list, infer.BenchTest{Kind: infer.TestTG, N: n})
-			}
-		}
-		if want[infer.TestTrain] {
-			B := bm.batch
-			if *trainB > 0 {
-				B = *trainB
-			}
-			list = append(list, infer.BenchTest{Kind: infer.TestTrain, B: B, T: min(*trainT, c.Context)})
-		}
-		m, err := bm.load()
+		r, err := benchOne(table, bm, plan, threads, reps, peak)
 		if err != nil {
-			return errorf("%s: %v", bm.name, err)
+			return err
 		}
-		out := benchOutput{Model: bm.name, Params: model.NumParams(c), Config: c, Threads: *threads, Reps: *reps}
-		for _, test := range list {
-			if (test.Kind == infer.TestPP && test.N > c.Context) || (test.Kind == infer.TestTG && test.N+infer.BenchPromptTokens > c.Context) {
-				fmt.Fprintf(cmdStderr, "gpt bench: %s: skipping %s (the context is %d)\n", bm.name, test, c.Context)
-				continue
-			}
-			if test.Kind == infer.TestTG {
-				test.Meter = meter // nil without --bandwidth
-			}
-			r, err := infer.RunBench(m, test, *reps, 1)
-			if err != nil {
-				return errorf("%s %s: %v", bm.name, test, err)
-			}
-			r.SetPeak(*peak)
-			out.Results = append(out.Results, r)
-			if *outFmt == "table" {
-				row := []string{bm.name, humanCount(out.Params), strconv.Itoa(*threads), r.Test,
-					fmt.Sprintf("%.2f ± %.2f", r.Mean, r.Stddev), fmt.Sprintf("%.1f", r.GFLOPS)}
-				if *peak > 0 {
-					row = append(row, fmt.Sprintf("%.1f%%", 100*r.MFU))
-				}
-				if measureBW {
-					if r.BWFrac > 0 {
-						row = append(row, fmt.Sprintf("%.1f", r.GBPerSec), fmt.Sprintf("%.1f", r.ReadGBs), fmt.Sprintf("%.0f%%", 100*r.BWFrac))
-					} else {
-						row = append(row, "", "", "")
-					}
-				}
-				printRow(cols, row)
-			}
-		}
-		outputs = append(outputs, out)
+		reports = append(reports, r)
 	}
-	if *outFmt == "json" {
-		enc := json.NewEncoder(cmdStdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(outputs)
+	if !asJSON {
+		return nil
 	}
-	return nil
+	enc := json.NewEncoder(cmdStdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(reports)
 }
 
-// benchCol is a table column: its title and width (negative: left-aligned).
-type benchCol struct {
-	title string
-	width int
-}
-
-// printRow prints one row of the Markdown table as it is measured (so
-// long benchmarks show progress); nil cells print the header and its rule.
-func printRow(cols []benchCol, cells []string) {
-	var b strings.Builder
-	rule := cells == nil
-	for i, c := range cols {
-		v := c.title
-		if !rule {
-			v = cells[i]
-		}
-		fmt.Fprintf(&b, "| %*s ", c.width, v)
+// benchOne runs plan's tests on one model, reps repetitions each at
+// threads threads with MFU against peak, and writes each result to table
+// as it is measured unless table is nil. Tests beyond the model's context
+// are skipped with a note on stderr.
+func benchOne(table *bench.Table, bm benchModel, plan bench.Plan, threads, reps int, peak float64) (bench.Report, error) {
+	c := bm.config
+	tests := plan.Tests(c, bm.batch)
+	m, err := bm.load()
+	if err != nil {
+		return bench.Report{}, errorf("%s: %v", bm.name, err)
 	}
-	fmt.Fprintln(cmdStdout, b.String()+"|")
-	if rule {
-		b.Reset()
-		for _, c := range cols {
-			w := max(c.width, -c.width)
-			if c.width < 0 {
-				b.WriteString("| " + strings.Repeat("-", w) + " ")
-			} else {
-				b.WriteString("| " + strings.Repeat("-", w-1) + ": ")
+	out := bench.Report{Model: bm.name, Params: model.NumParams(c), Config: c, Threads: threads, Reps: reps}
+	for _, test := range tests {
+		if !test.Fits(c) {
+			fmt.Fprintf(cmdStderr, "gpt bench: %s: skipping %s (the context is %d)\n", bm.name, test, c.Context)
+			continue
+		}
+		r, err := bench.Run(m, test, reps, 1)
+		if err != nil {
+			return out, errorf("%s %s: %v", bm.name, test, err)
+		}
+		r.SetPeak(peak)
+		out.Results = append(out.Results, r)
+		if table != nil {
+			if err := table.WriteRow(bm.name, out.Params, threads, r); err != nil {
+				return out, err
 			}
 		}
-		fmt.Fprintln(cmdStdout, b.String()+"|")
 	}
+	return out, nil
 }
 
-func longestName(ms []benchModel) int {
-	n := 0
-	for _, m := range ms {
-		n = max(n, len(m.name))
+// presetModels lists the comma-separated presets, with random weights and
+// the GPT-2 vocabulary, each built when it is benchmarked.
+func presetModels(presets string) ([]benchModel, error) {
+	var models []benchModel
+	for _, name := range strings.Split(presets, ",") {
+		name = strings.TrimSpace(name)
+		c, err := model.Preset(name, model.GPT2Vocab)
+		if err != nil {
+			return nil, errorf("--preset: %v", err)
+		}
+		models = append(models, benchModel{name: name, config: c, batch: bench.DefaultTrainBatch(name),
+			load: func() (*model.Model, error) { return model.New(c, 1) }})
 	}
-	return n
+	return models, nil
+}
+
+func modelNames(ms []benchModel) []string {
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = m.name
+	}
+	return names
+}
+
+// parseTests parses a comma-separated list of test kinds (pp, tg, train).
+func parseTests(s string) (map[string]bool, error) {
+	want := map[string]bool{}
+	for _, t := range strings.Split(s, ",") {
+		switch t = strings.TrimSpace(t); t {
+		case bench.PP, bench.TG, bench.Train:
+			want[t] = true
+		case "":
+		default:
+			return nil, errorf("--tests: unknown test %q (want pp, tg or train)", t)
+		}
+	}
+	return want, nil
 }
 
 // parseSizes parses a comma-separated list of positive token counts.
@@ -253,17 +206,4 @@ func parseSizes(flagName, s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
-}
-
-// humanCount writes a parameter count as 3.2M or 124.4M.
-func humanCount(n int) string {
-	switch {
-	case n >= 1e9:
-		return fmt.Sprintf("%.2fB", float64(n)/1e9)
-	case n >= 1e6:
-		return fmt.Sprintf("%.1fM", float64(n)/1e6)
-	case n >= 1e3:
-		return fmt.Sprintf("%.1fK", float64(n)/1e3)
-	}
-	return strconv.Itoa(n)
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gptgo/gptgo/bench"
 	"github.com/gptgo/gptgo/checkpoints"
 )
 
@@ -77,7 +78,7 @@ func runConvert(args []string) error {
 	c := ck.Config
 	fmt.Fprintf(cmdStdout, "converted %s (%s, %s) -> %s (%s, %s): %s parameters, %d layers, %d heads, width %d, context %d, vocabulary %d, %s activation, tokenizer %s; read %.2fs, write %.2fs\n",
 		*from, formatNames[inFormat], fileMB(o.Path), out, formatNames[outFormat], fileMB(out),
-		humanCount(len(ck.Params)), c.Layers, c.Heads, c.Embd, c.Context, c.VocabSize, c.Activation, ck.Tokenizer.Name,
+		bench.HumanCount(len(ck.Params)), c.Layers, c.Heads, c.Embd, c.Context, c.VocabSize, c.Activation, ck.Tokenizer.Name,
 		read.Seconds(), write.Seconds())
 	return nil
 }

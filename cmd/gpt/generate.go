@@ -12,8 +12,6 @@ import (
 	"strings"
 
 	"github.com/gptgo/gptgo/infer"
-	"github.com/gptgo/gptgo/model"
-	"github.com/gptgo/gptgo/tokenizer"
 )
 
 func init() {
@@ -201,16 +199,6 @@ func interact(ctx context.Context, one func(text string, echo bool) error) error
 		return errorf("reading stdin: %v", err)
 	}
 	return nil
-}
-
-// loadCheckpoint loads the model and tokenizer of a model file or folder in
-// any format (see openModel).
-func loadCheckpoint(path string) (*model.Model, tokenizer.Tokenizer, error) {
-	o, err := openModel(path, "", false)
-	if err != nil {
-		return nil, nil, err
-	}
-	return o.Model, o.Tokenizer, nil
 }
 
 // encodePrompt tokenizes a prompt and checks that it fits the model: an

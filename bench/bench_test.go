@@ -1,32 +1,50 @@
-package infer
+package bench
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/gptgo/gptgo/model"
 )
 
-func TestRunBench(t *testing.T) {
+// testModel returns a small model with GPT-2 initialisation plus noise, so
+// its predictions are far from uniform and differences show.
+func testModel(t testing.TB, c model.Config, seed uint64) *model.Model {
+	t.Helper()
+	m, err := model.New(c, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(seed, 3))
+	for i := range m.Params {
+		m.Params[i] += float32(r.NormFloat64() * 0.1)
+	}
+	return m
+}
+
+var smallConfig = model.Config{VocabSize: 97, Context: 80, Layers: 2, Heads: 4, Embd: 32, Activation: model.GELU}
+
+func TestRun(t *testing.T) {
 	c := smallConfig
 	meter := NewReadMeter(1 << 20)
-	for _, test := range []BenchTest{{Kind: TestPP, N: 32}, {Kind: TestTG, N: 8}, {Kind: TestTG, N: 20, Meter: meter}, {Kind: TestTrain, B: 2, T: 16}} {
-		r, err := RunBench(testModel(t, c, 1), test, 3, 1)
+	for _, test := range []Test{{Kind: PP, N: 32}, {Kind: TG, N: 8}, {Kind: TG, N: 20, Meter: meter}, {Kind: Train, B: 2, T: 16}} {
+		r, err := Run(testModel(t, c, 1), test, 3, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(r.Samples) != 3 || r.Mean <= 0 || r.GFLOPS <= 0 || r.Median <= 0 {
 			t.Fatalf("%s: %+v", test, r)
 		}
-		if (test.Kind == TestTG) != (r.BytesPerToken > 0) {
+		if (test.Kind == TG) != (r.BytesPerToken > 0) {
 			t.Fatalf("%s: bytes per token %g", test, r.BytesPerToken)
 		}
 		if (test.Meter != nil) != (r.BWFrac > 0 && r.ReadGBs > 0) {
 			t.Fatalf("%s: bandwidth %g, fraction %g", test, r.ReadGBs, r.BWFrac)
 		}
 	}
-	for _, bad := range []BenchTest{{Kind: TestPP, N: c.Context + 1}, {Kind: TestTG, N: c.Context}, {Kind: "xx"}, {Kind: TestTrain, B: 1, T: c.Context + 1}} {
-		if _, err := RunBench(testModel(t, c, 1), bad, 1, 1); err == nil {
+	for _, bad := range []Test{{Kind: PP, N: c.Context + 1}, {Kind: TG, N: c.Context}, {Kind: "xx"}, {Kind: Train, B: 1, T: c.Context + 1}} {
+		if _, err := Run(testModel(t, c, 1), bad, 1, 1); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
 	}
@@ -36,20 +54,6 @@ func TestSummarize(t *testing.T) {
 	mean, std, med := summarize([]float64{1, 2, 3, 10})
 	if mean != 4 || med != 2.5 || math.Abs(std-math.Sqrt(50.0/3)) > 1e-12 {
 		t.Fatalf("mean %g std %g median %g", mean, std, med)
-	}
-}
-
-func TestFlopCounts(t *testing.T) {
-	c, _ := model.Preset("gpt2", model.GPT2Vocab)
-	// One decoded token at position 0 of GPT-2: ~2 FLOPs per weight it
-	// multiplies (85M in the blocks, 38.6M in the head).
-	got := DecodeFlopsPerToken(c, 0, 1)
-	want := 2*float64(12*12*768*768) + 2*float64(50257*768) + 12*4*768
-	if math.Abs(got-want) > 1 {
-		t.Fatalf("decode FLOPs %g, want %g", got, want)
-	}
-	if b := DecodeBytesPerToken(c, 0, 1); math.Abs(b-4*float64(124439808-1023*768+2*12*768)) > 1 {
-		t.Fatalf("decode bytes %g", b)
 	}
 }
 
@@ -66,7 +70,7 @@ func BenchmarkReadBandwidth(b *testing.B) {
 
 // BenchmarkGenerateGPT2 decodes 128 greedy tokens with the gpt2 preset
 // (124M, random weights) after a 16-token prompt, with a read-bandwidth
-// pass over 256 MiB after every 8 steps (see BenchTest.Meter): %bound is
+// pass over 256 MiB after every 8 steps (see Test.Meter): %bound is
 // the median over groups of (weight + KV bytes per token x tokens/s) /
 // the adjacent pass's bandwidth.
 func BenchmarkGenerateGPT2(b *testing.B) {
@@ -75,10 +79,10 @@ func BenchmarkGenerateGPT2(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	test := BenchTest{Kind: TestTG, N: 128, Meter: NewReadMeter(256 << 20)}
-	var r BenchResult
+	test := Test{Kind: TG, N: 128, Meter: NewReadMeter(256 << 20)}
+	var r Result
 	for b.Loop() {
-		if r, err = RunBench(m, test, 3, 1); err != nil {
+		if r, err = Run(m, test, 3, 1); err != nil {
 			b.Fatal(err)
 		}
 	}

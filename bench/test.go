@@ -1,0 +1,54 @@
+package bench
+
+import (
+	"fmt"
+
+	"github.com/gptgo/gptgo/model"
+)
+
+// PromptTokens is the prompt a tg test prefills (untimed) before it
+// times the generation.
+const PromptTokens = 16
+
+// Test kinds.
+const (
+	PP    = "pp"    // prompt processing: one prefill of N tokens
+	TG    = "tg"    // text generation: N decoding steps, batch 1
+	Train = "train" // one optimizer step at batch B, context T
+)
+
+// Test is one llama-bench style test.
+type Test struct {
+	Kind string // PP, TG or Train
+	N    int    // tokens, for pp and tg
+	B, T int    // batch and context, for train
+	// Meter, for tg, interleaves one read-bandwidth pass (untimed) after
+	// every Group decoding steps and compares each group with the
+	// pass next to it, so the fraction of the bound holds up while the
+	// machine's other load drifts.
+	Meter *ReadMeter
+}
+
+// Group is how many decoding steps a tg test with a Meter runs
+// between bandwidth passes.
+const Group = 8
+
+// String is the test's name in tables: pp512, tg128, train B8 T256.
+func (t Test) String() string {
+	if t.Kind == Train {
+		return fmt.Sprintf("train B%d T%d", t.B, t.T)
+	}
+	return fmt.Sprintf("%s%d", t.Kind, t.N)
+}
+
+// Fits reports whether the test fits a model of shape c: a pp test's
+// tokens, or a tg test's PromptTokens plus its tokens, within the context.
+func (t Test) Fits(c model.Config) bool {
+	switch t.Kind {
+	case PP:
+		return t.N <= c.Context
+	case TG:
+		return t.N+PromptTokens <= c.Context
+	}
+	return true
+}
