@@ -2,7 +2,6 @@ package train
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gptgo/gptgo/checkpoints"
 	"github.com/gptgo/gptgo/data"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
@@ -60,7 +58,9 @@ type Run struct {
 	// Observer receives the run's steps, evaluations, samples and
 	// checkpoints as they happen; nil: none are reported.
 	Observer Observer
-	// Command is recorded in checkpoints.
+	// Store keeps the run's snapshots (checkpoints); it is required.
+	Store Store
+	// Command is recorded in the snapshots.
 	Command []string
 	// StopAfter, if > 0, ends the run after that step as an interrupt would
 	// (a checkpoint is written), leaving the schedule of the full run intact.
@@ -79,7 +79,7 @@ type Result struct {
 	Interrupted bool
 	LastLoss    float64
 	ValLoss     float64 // NaN when there was no evaluation
-	Latest      string  // path of the latest checkpoint
+	Latest      string  // where the latest snapshot is kept (Store.Path)
 	Elapsed     time.Duration
 }
 
@@ -97,8 +97,8 @@ type Plan struct {
 }
 
 // NewRun prepares a run: the stepper, the loader, and (if from is not nil)
-// the training state of the checkpoint it resumes.
-func NewRun(r *Run, from *Resume) (*Run, error) {
+// the state of the snapshot it continues.
+func NewRun(r *Run, from *Snapshot) (*Run, error) {
 	o := &r.Opt
 	if o.Batch <= 0 || o.Context <= 0 {
 		return nil, fmt.Errorf("batch and context must be positive")
@@ -120,9 +120,12 @@ func NewRun(r *Run, from *Resume) (*Run, error) {
 	r.stepper = NewStepper(r.Model, o.GradClip)
 	r.stepper.Opt.WeightDecay = float32(o.WeightDecay)
 	r.bestVal = math.MaxFloat64 // JSON has no Inf
+	if r.Store == nil {
+		return nil, fmt.Errorf("a run needs a Store for its checkpoints")
+	}
 	if from != nil {
-		if err := r.restore(from.state); err != nil {
-			return nil, fmt.Errorf("%s: %v", from.Path, err)
+		if err := r.restore(from); err != nil {
+			return nil, fmt.Errorf("resuming: %v", err)
 		}
 	}
 	return r, nil
@@ -197,7 +200,7 @@ func (r *Run) loop(ctx context.Context, metrics *metricsLog, total int) (Result,
 	for r.step < total {
 		if ctx.Err() != nil {
 			res.Interrupted = true
-			if err := r.save(checkpoints.Latest(r.OutDir), "latest"); err != nil {
+			if err := r.save(Latest, r.step); err != nil {
 				return res, err
 			}
 			break
@@ -223,7 +226,7 @@ func (r *Run) loop(ctx context.Context, metrics *metricsLog, total int) (Result,
 		}
 	}
 	res.Steps = r.step
-	res.Latest = checkpoints.Latest(r.OutDir)
+	res.Latest = r.Store.Path(Latest, r.step)
 	res.Elapsed = time.Since(p.start)
 	return res, nil
 }
@@ -295,7 +298,7 @@ func (r *Run) afterStep(met *Metric, total int) error {
 		r.obs.Sample(r.step, r.Sample(r.Model))
 	}
 	if o.SaveEvery > 0 && r.step%o.SaveEvery == 0 {
-		return r.save(checkpoints.Step(r.OutDir, r.step), fmt.Sprintf("step-%d", r.step))
+		return r.save(Steps, r.step)
 	}
 	return nil
 }
@@ -309,12 +312,12 @@ func (r *Run) evalAndSave(met *Metric) error {
 		r.obs.Eval(EvalInfo{Step: r.step, TrainLoss: met.Loss, ValLoss: v})
 		if v < r.bestVal {
 			r.bestVal = v
-			if err := r.save(checkpoints.Best(r.OutDir), "best"); err != nil {
+			if err := r.save(Best, r.step); err != nil {
 				return err
 			}
 		}
 	}
-	return r.save(checkpoints.Latest(r.OutDir), "latest")
+	return r.save(Latest, r.step)
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
@@ -336,39 +339,16 @@ func (r *Run) evaluate() (float64, bool) {
 	return loss, err == nil
 }
 
-// save writes a resumable checkpoint to path and reports it as kind.
-func (r *Run) save(path, kind string) error {
-	ls, err := json.Marshal(r.loader.State())
-	if err != nil {
-		return err
-	}
-	hyper, err := json.Marshal(r.Opt)
-	if err != nil {
-		return err
-	}
-	opt := r.stepper.Opt
-	ck := &checkpoints.Checkpoint{
-		Config:    r.Model.Config,
-		Tokenizer: r.Tokenizer,
-		Params:    r.Model.Params,
-		Train: &checkpoints.TrainState{
-			Step: r.step, Epoch: r.loader.Epoch(), Loader: ls, Hyper: hyper, BestValLoss: r.bestVal,
-			AdamW: checkpoints.AdamWState{Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps,
-				WeightDecay: opt.WeightDecay, Step: opt.Step, M: opt.M, V: opt.V},
-		},
-		Provenance: r.provenance(),
-	}
-	if err := checkpoints.Save(path, ck, checkpoints.SaveOptions{}); err != nil {
+// save keeps a snapshot of kind in the Store and reports where.
+func (r *Run) save(kind string, step int) error {
+	path := r.Store.Path(kind, step)
+	if err := r.Store.Save(path, r.snapshot()); err != nil {
 		return fmt.Errorf("saving checkpoint %s: %w", path, err)
 	}
-	r.obs.Saved(SavedInfo{Path: path, Kind: kind, Step: r.step})
-	return nil
-}
-
-func (r *Run) provenance() checkpoints.Provenance {
-	p := checkpoints.NewProvenance()
-	if r.Command != nil {
-		p.Command = r.Command
+	name := kind
+	if kind == Steps {
+		name = fmt.Sprintf("step-%d", step)
 	}
-	return p
+	r.obs.Saved(SavedInfo{Path: path, Kind: name, Step: step})
+	return nil
 }

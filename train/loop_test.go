@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gptgo/gptgo/checkpoints"
 	"github.com/gptgo/gptgo/data"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
@@ -30,7 +29,17 @@ func testCorpus(n, vocab int) data.Slice {
 var testOptions = Options{Batch: 4, Context: 16, MaxSteps: 12, LR: 3e-3, MinLR: 3e-4, Warmup: 3, WeightDecay: 0.1,
 	GradClip: 1, GradAccum: 2, EvalEvery: 4, EvalBatches: 2, Seed: 9}
 
-func newTestRun(t *testing.T, dir string, stopAfter int, from *Resume) *Run {
+// stores holds each test run folder's snapshots.
+var stores = map[string]MemoryStore{}
+
+func storeFor(dir string) MemoryStore {
+	if stores[dir] == nil {
+		stores[dir] = MemoryStore{}
+	}
+	return stores[dir]
+}
+
+func newTestRun(t *testing.T, dir string, stopAfter int, from *Snapshot) *Run {
 	t.Helper()
 	c := model.Config{VocabSize: 257, Context: 16, Layers: 2, Heads: 2, Embd: 16, Activation: model.GELU} // the byte tokenizer's vocabulary
 	var m *model.Model
@@ -48,7 +57,7 @@ func newTestRun(t *testing.T, dir string, stopAfter int, from *Resume) *Run {
 	}
 	r, err := NewRun(&Run{Model: m, Tokenizer: tokenizer.Spec{Name: "byte"},
 		TrainData: testCorpus(3000, 32), ValData: testCorpus(400, 32), OutDir: dir, StopAfter: stopAfter,
-		Opt: testOptions}, from)
+		Store: storeFor(dir), Opt: testOptions}, from)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,11 +99,7 @@ func TestResumeIsExact(t *testing.T) {
 	if res, err := r1.Train(context.Background()); err != nil || !res.Interrupted || res.Steps != 5 {
 		t.Fatalf("first half: %+v, %v", res, err)
 	}
-	from, err := OpenResume(split)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r2 := newTestRun(t, split, 0, from)
+	r2 := newTestRun(t, split, 0, storeFor(split)[Latest])
 	if r2.Step() != 5 {
 		t.Fatalf("resumed at step %d, want 5", r2.Step())
 	}
@@ -118,9 +123,9 @@ func TestResumeIsExact(t *testing.T) {
 	if a[11] >= a[0] {
 		t.Errorf("loss did not fall: %v -> %v", a[0], a[11])
 	}
-	for _, f := range []string{"best.ckpt", "latest.ckpt"} { // loss.png is drawn by internal/report: see its tests
-		if _, err := os.Stat(filepath.Join(split, f)); err != nil {
-			t.Errorf("run folder lacks %s", f)
+	for _, k := range []string{Best, Latest} { // files: see checkpoints/runfile; loss.png: internal/report
+		if storeFor(split)[k] == nil {
+			t.Errorf("no %s snapshot", k)
 		}
 	}
 }
@@ -135,8 +140,8 @@ func TestInterruptSaves(t *testing.T) {
 	if err != nil || !res.Interrupted {
 		t.Fatalf("%+v, %v", res, err)
 	}
-	if _, err := checkpoints.Load(checkpoints.Latest(dir)); err != nil {
-		t.Fatalf("no usable checkpoint after an interrupt: %v", err)
+	if s := storeFor(dir)[Latest]; s == nil || s.Step != res.Steps {
+		t.Fatalf("no snapshot of step %d after an interrupt: %+v", res.Steps, s)
 	}
 }
 
@@ -148,25 +153,17 @@ func TestNaNStopsTraining(t *testing.T) {
 	if _, err := r.Train(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	before, err := os.ReadFile(checkpoints.Latest(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	from, err := OpenResume(checkpoints.Latest(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r2 := newTestRun(t, dir, 0, from)
+	before := storeFor(dir)[Latest]
+	r2 := newTestRun(t, dir, 0, before)
 	r2.Model.Params[0] = float32(math.NaN())
-	_, err = r2.Train(context.Background())
+	_, err := r2.Train(context.Background())
 	if err == nil || !errors.Is(err, ErrNonFinite) {
 		t.Fatalf("err = %v, want ErrNonFinite", err)
 	}
 	if want := "at step 5"; !bytes.Contains([]byte(err.Error()), []byte(want)) {
 		t.Errorf("error %q does not name the step (%q)", err, want)
 	}
-	after, _ := os.ReadFile(checkpoints.Latest(dir))
-	if !bytes.Equal(before, after) {
+	if after := storeFor(dir)[Latest]; after != before || after.Step != 4 {
 		t.Error("the last good checkpoint changed")
 	}
 }

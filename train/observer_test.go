@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gptgo/gptgo/checkpoints"
 	"github.com/gptgo/gptgo/model"
 )
 
@@ -76,7 +75,7 @@ func TestObserverSeesTheRun(t *testing.T) {
 		}
 	}
 	for _, c := range rec.saved {
-		if c.Kind == "latest" && c.Path != checkpoints.Latest(dir) || c.Kind == "step-6" && c.Path != checkpoints.Step(dir, 6) {
+		if c.Kind == "latest" && c.Path != Latest || c.Kind == "step-6" && c.Path != "step-6" {
 			t.Errorf("saved %+v", c)
 		}
 	}
@@ -89,11 +88,7 @@ func TestObserverOnResume(t *testing.T) {
 	if _, err := newTestRun(t, dir, 5, nil).Train(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	from, err := OpenResume(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := newTestRun(t, dir, 0, from)
+	r := newTestRun(t, dir, 0, storeFor(dir)[Latest])
 	rec := &recorder{}
 	r.Observer = rec
 	if _, err := r.Train(context.Background()); err != nil {

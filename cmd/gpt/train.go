@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gptgo/gptgo/checkpoints/runfile"
 	"github.com/gptgo/gptgo/data"
 	"github.com/gptgo/gptgo/internal/report"
 	"github.com/gptgo/gptgo/kernels"
@@ -113,10 +114,11 @@ func runTrain(args []string) error {
 // on prepared (or freshly tokenized) data. The closer releases the data.
 func (f *trainFlags) newRun() (*train.Run, func(), error) {
 	opt := f.opt
-	var from *train.Resume
+	var from *train.Snapshot
 	if f.resume != "" {
 		var err error
-		if from, err = train.OpenResume(f.resume); err != nil {
+		var path string
+		if from, _, path, err = runfile.Open(f.resume); err != nil {
 			return nil, nil, errorf("--resume: %v", oneLineErr(err))
 		}
 		opt = from.Opt
@@ -124,9 +126,9 @@ func (f *trainFlags) newRun() (*train.Run, func(), error) {
 			opt.MaxSteps, opt.Epochs = f.opt.MaxSteps, f.opt.Epochs
 		}
 		if !f.set["out"] {
-			f.out = filepath.Dir(from.Path)
+			f.out = filepath.Dir(path)
 		}
-		fmt.Fprintf(cmdStdout, "resuming %s at step %d\n", from.Path, from.Step)
+		fmt.Fprintf(cmdStdout, "resuming %s at step %d\n", path, from.Step)
 	}
 	if opt.Data == "" {
 		var err error
@@ -147,7 +149,7 @@ func (f *trainFlags) newRun() (*train.Run, func(), error) {
 }
 
 // assemble puts the model, the data and the options together into a run.
-func (f *trainFlags) assemble(d *data.Prepared, opt train.Options, from *train.Resume) (*train.Run, error) {
+func (f *trainFlags) assemble(d *data.Prepared, opt train.Options, from *train.Snapshot) (*train.Run, error) {
 	tok, err := tokenizer.Load(filepath.Join(d.Dir, data.TokenizerFile))
 	if err != nil {
 		return nil, errorf("%v", err)
@@ -163,7 +165,7 @@ func (f *trainFlags) assemble(d *data.Prepared, opt train.Options, from *train.R
 			d.Train.Name(), d.Train.Len(), opt.Context+1)
 	}
 	run := &train.Run{Model: m, Tokenizer: tok.Spec(), TrainData: d.Train, Opt: opt, OutDir: f.out,
-		Observer: report.NewTraining(cmdStdout, *f.progress), Command: append([]string{"gpt", "train"}, f.args...),
+		Store: runfile.Store{Dir: f.out}, Observer: report.NewTraining(cmdStdout, *f.progress), Command: append([]string{"gpt", "train"}, f.args...),
 		Sample: trainSampler(tok)}
 	if d.Val != nil {
 		run.ValData = d.Val

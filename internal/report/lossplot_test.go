@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/gptgo/gptgo/checkpoints/runfile"
 	"github.com/gptgo/gptgo/data"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
@@ -62,7 +63,7 @@ func TestLossPlotKeepsEarlierPoints(t *testing.T) {
 	checkPNG(t, dir)
 }
 
-func tinyRun(t *testing.T, dir string, stopAfter int, from *train.Resume, obs train.Observer) *train.Run {
+func tinyRun(t *testing.T, dir string, stopAfter int, from *train.Snapshot, obs train.Observer) *train.Run {
 	t.Helper()
 	var m *model.Model
 	var err error
@@ -78,7 +79,7 @@ func tinyRun(t *testing.T, dir string, stopAfter int, from *train.Resume, obs tr
 	for i := range ids {
 		ids[i] = int32(i % 16)
 	}
-	r, err := train.NewRun(&train.Run{Model: m, Tokenizer: tokenizer.Spec{Name: "byte"}, OutDir: dir, Observer: obs,
+	r, err := train.NewRun(&train.Run{Model: m, Tokenizer: tokenizer.Spec{Name: "byte"}, OutDir: dir, Store: runfile.Store{Dir: dir}, Observer: obs,
 		TrainData: data.Slice{Label: "t", IDs: ids}, ValData: data.Slice{Label: "v", IDs: ids[:200]}, StopAfter: stopAfter,
 		Opt: train.Options{Batch: 2, Context: 8, MaxSteps: 8, LR: 1e-3, EvalEvery: 4, EvalBatches: 1}}, from)
 	if err != nil {
@@ -95,7 +96,7 @@ func TestLossPlotOfResumedRun(t *testing.T) {
 	if _, err := tinyRun(t, dir, 3, nil, NewTraining(&bytes.Buffer{}, Off)).Train(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	from, err := train.OpenResume(dir)
+	from, _, _, err := runfile.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
