@@ -101,7 +101,7 @@ func generate(res *Result, g *groups, m *model.Model, test Test, r *rand.Rand) (
 			n := min(Group, test.N-done)
 			start := time.Now()
 			for range n {
-				if logits, err = e.Decode(argmax(logits)); err != nil {
+				if logits, err = e.Decode(infer.Argmax(logits)); err != nil {
 					return 0, err
 				}
 			}
@@ -147,15 +147,4 @@ func randTokens(r *rand.Rand, n, vocab int) []int {
 		ids[i] = r.IntN(vocab)
 	}
 	return ids
-}
-
-// argmax is the greedy choice: the first largest logit.
-func argmax(x []float32) int {
-	best := 0
-	for i, v := range x {
-		if v > x[best] {
-			best = i
-		}
-	}
-	return best
 }

@@ -384,7 +384,7 @@ func TestTensorTableMismatch(t *testing.T) {
 	}
 }
 
-func TestResolve(t *testing.T) {
+func TestModelFile(t *testing.T) {
 	dir := t.TempDir()
 	if got := Latest(dir); got != filepath.Join(dir, "latest.ckpt") {
 		t.Errorf("Latest = %s", got)
@@ -395,11 +395,11 @@ func TestResolve(t *testing.T) {
 	if got := Step(dir, 123); got != filepath.Join(dir, "step-000123.ckpt") {
 		t.Errorf("Step = %s", got)
 	}
-	if _, err := Resolve(dir); err == nil || !strings.Contains(err.Error(), "latest.ckpt") {
-		t.Errorf("Resolve(empty dir): err = %v", err)
+	if _, err := ModelFile(dir); err == nil || !strings.Contains(err.Error(), "latest.ckpt") {
+		t.Errorf("ModelFile(empty dir): err = %v", err)
 	}
-	if _, err := Resolve(filepath.Join(dir, "nope")); err == nil {
-		t.Error("Resolve(missing) succeeded")
+	if _, err := ModelFile(filepath.Join(dir, "nope")); err == nil {
+		t.Error("ModelFile(missing) succeeded")
 	}
 	ck := smallCheckpoint(t)
 	if err := Save(Latest(dir), ck, SaveOptions{}); err != nil {
@@ -408,11 +408,11 @@ func TestResolve(t *testing.T) {
 	if err := Save(Step(dir, 5), ck, SaveOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := Resolve(dir); err != nil || got != Latest(dir) {
-		t.Errorf("Resolve(dir) = %s, %v", got, err)
+	if got, err := ModelFile(dir); err != nil || got != Latest(dir) {
+		t.Errorf("ModelFile(dir) = %s, %v", got, err)
 	}
-	if got, err := Resolve(Step(dir, 5)); err != nil || got != Step(dir, 5) {
-		t.Errorf("Resolve(file) = %s, %v", got, err)
+	if got, err := ModelFile(Step(dir, 5)); err != nil || got != Step(dir, 5) {
+		t.Errorf("ModelFile(file) = %s, %v", got, err)
 	}
 	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "folder") {
 		t.Errorf("Load(dir): err = %v", err)

@@ -15,17 +15,6 @@ import (
 // byteConfig is a small model over the byte tokenizer (257 ids).
 var byteConfig = model.Config{VocabSize: 257, Context: 24, Layers: 2, Heads: 2, Embd: 16, Activation: model.GELU}
 
-// argmax is the greedy choice: the first largest logit.
-func argmax(x []float32) int {
-	best := 0
-	for i, v := range x {
-		if v > x[best] {
-			best = i
-		}
-	}
-	return best
-}
-
 // TestSlidingWindow generates greedily well past the context and checks
 // every token against a reference without a cache that applies the
 // documented rule: when the context is full, keep the last Context/2
@@ -44,7 +33,7 @@ func TestSlidingWindow(t *testing.T) {
 	slides := 0
 	for len(want) < maxTokens {
 		logits := fullLogits(t, m, window)
-		next := argmax(logits[(len(window)-1)*c.VocabSize:])
+		next := Argmax(logits[(len(window)-1)*c.VocabSize:])
 		want = append(want, next)
 		history = append(history, next)
 		if len(window) == c.Context {

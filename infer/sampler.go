@@ -270,3 +270,14 @@ func siftDown(c []Candidate, i, n int) {
 		i = m
 	}
 }
+
+// Argmax is the greedy choice over logits [V]: the first largest.
+func Argmax(logits []float32) int {
+	best := 0
+	for i, v := range logits {
+		if v > logits[best] {
+			best = i
+		}
+	}
+	return best
+}
