@@ -19,6 +19,20 @@ const (
 	FormatLlmc        Format = "llmc"        // llm.c model file (.bin)
 )
 
+// Describe is the format's name for people: "gptgo checkpoint", "Hugging
+// Face safetensors" or "llm.c model".
+func (f Format) Describe() string {
+	switch f {
+	case FormatGptgo:
+		return "gptgo checkpoint"
+	case FormatSafetensors:
+		return "Hugging Face safetensors"
+	case FormatLlmc:
+		return "llm.c model"
+	}
+	return string(f)
+}
+
 // tokenFileMagic is llm.c's token file magic (package data), recognised so
 // a token file passed as a model gets a helpful error.
 const tokenFileMagic = 20240520

@@ -17,13 +17,6 @@ func init() {
 	}
 }
 
-// formatNames are the user-facing names of the model formats.
-var formatNames = map[checkpoints.Format]string{
-	checkpoints.FormatGptgo:       "gptgo checkpoint",
-	checkpoints.FormatSafetensors: "Hugging Face safetensors",
-	checkpoints.FormatLlmc:        "llm.c model",
-}
-
 func runConvert(args []string) error {
 	fs := newFlagSet("convert")
 	from := fs.String("from", "", "model to read: a .ckpt or run folder, a model.safetensors or its folder, or an llm.c .bin (detected from the content)")
@@ -77,7 +70,7 @@ func runConvert(args []string) error {
 	write := time.Since(start)
 	c := ck.Config
 	fmt.Fprintf(cmdStdout, "converted %s (%s, %s) -> %s (%s, %s): %s parameters, %d layers, %d heads, width %d, context %d, vocabulary %d, %s activation, tokenizer %s; read %.2fs, write %.2fs\n",
-		*from, formatNames[inFormat], fileMB(o.Path), out, formatNames[outFormat], fileMB(out),
+		*from, inFormat.Describe(), fileMB(o.Path), out, outFormat.Describe(), fileMB(out),
 		bench.HumanCount(len(ck.Params)), c.Layers, c.Heads, c.Embd, c.Context, c.VocabSize, c.Activation, ck.Tokenizer.Name,
 		read.Seconds(), write.Seconds())
 	return nil
