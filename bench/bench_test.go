@@ -85,6 +85,25 @@ func BenchmarkGenerateGPT2(b *testing.B) {
 	b.ReportMetric(100*r.BWFrac, "%bound")
 }
 
+// BenchmarkGenerateGPT2Batch8 decodes 8 sequences together with the gpt2
+// preset (124M, random weights), 64 greedy steps after 16-token prompts;
+// tok/s is the aggregate of the 8.
+func BenchmarkGenerateGPT2Batch8(b *testing.B) {
+	c, _ := model.Preset("gpt2", model.GPT2Vocab)
+	m, err := model.New(c, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	test := Test{Kind: TG, N: 64, Seqs: 8}
+	var r Result
+	for b.Loop() {
+		if r, err = Run(m, test, 3, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(r.Median, "tok/s")
+}
+
 func TestReadWords(t *testing.T) {
 	// One word of every 64-byte line is read: mark them all with 1 and
 	// the other words with a large value that must not be summed.

@@ -6,6 +6,7 @@ import "github.com/gptgo/gptgo/model"
 type Plan struct {
 	Kinds        map[string]bool // which of PP, TG and Train to run
 	PP, TG       []int           // tokens of each pp and each tg test
+	Seqs         []int           // sequences decoded together in each tg test (none: 1)
 	TrainBatch   int             // train batch; 0: the model's default
 	TrainContext int             // train context, capped at the model's
 	Meter        *ReadMeter      // given to every tg test; nil: none
@@ -22,8 +23,18 @@ func (p Plan) Tests(c model.Config, batch int) []Test {
 		}
 	}
 	if p.Kinds[TG] {
+		seqs := p.Seqs
+		if len(seqs) == 0 {
+			seqs = []int{1}
+		}
 		for _, n := range p.TG {
-			list = append(list, Test{Kind: TG, N: n, Meter: p.Meter})
+			for _, S := range seqs {
+				t := Test{Kind: TG, N: n, Seqs: S}
+				if S <= 1 {
+					t.Meter = p.Meter // the bound is per single stream
+				}
+				list = append(list, t)
+			}
 		}
 	}
 	if p.Kinds[Train] {

@@ -24,7 +24,11 @@ func Run(m *model.Model, test Test, reps int, seed uint64) (Result, error) {
 	case PP:
 		rep, err = prefill(&res, m, test, r)
 	case TG:
-		rep, err = generate(&res, &g, m, test, r)
+		if test.Seqs > 1 {
+			rep, err = generateBatch(&res, m, test, r)
+		} else {
+			rep, err = generate(&res, &g, m, test, r)
+		}
 	case Train:
 		rep, err = step(&res, m, test, r)
 	default:
@@ -114,6 +118,48 @@ func generate(res *Result, g *groups, m *model.Model, test Test, r *rand.Rand) (
 			}
 		}
 		return total, nil
+	}, nil
+}
+
+// generateBatch sets up a tg test of Seqs sequences decoded together:
+// res gets their tokens (Seqs x N per repetition, so tok/s is the
+// aggregate) and the per-token FLOPs and bytes (the weights are read once
+// per step for all sequences), and the returned function times N batched
+// steps after an untimed prefill of each sequence's own prompt.
+func generateBatch(res *Result, m *model.Model, test Test, r *rand.Rand) (func() (time.Duration, error), error) {
+	c, S := m.Config, test.Seqs
+	P := min(PromptTokens, c.Context-1)
+	if test.N < 1 || P+test.N > c.Context {
+		return nil, fmt.Errorf("tg %d: the %d-token prompt plus %d tokens exceed the context of %d", test.N, P, test.N, c.Context)
+	}
+	engines, prompts := make([]*infer.Engine, S), make([][]int, S)
+	for s := range engines {
+		engines[s], prompts[s] = infer.NewEngine(m), randTokens(r, P, c.VocabSize)
+	}
+	b, next := infer.NewBatch(m), make([]int, S)
+	res.Tokens = S * test.N
+	res.FlopsPerToken = model.DecodeFlopsPerToken(c, P, test.N)
+	w := model.DecodeWeightBytes(c)
+	res.BytesPerToken = w/float64(S) + model.DecodeBytesPerToken(c, P, test.N) - w // each sequence reads its own cache
+	return func() (time.Duration, error) {
+		for s, e := range engines {
+			logits, err := e.Prefill(prompts[s])
+			if err != nil {
+				return 0, err
+			}
+			next[s] = infer.Argmax(logits)
+		}
+		start := time.Now()
+		for range test.N {
+			logits, err := b.Decode(engines, next)
+			if err != nil {
+				return 0, err
+			}
+			for s := range next {
+				next[s] = infer.Argmax(logits[s*c.VocabSize : (s+1)*c.VocabSize])
+			}
+		}
+		return time.Since(start), nil
 	}, nil
 }
 

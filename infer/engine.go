@@ -19,15 +19,10 @@ type Engine struct {
 	caches []*attention.KVCache // one per layer
 	tokens []int                // the tokens in the cache, positions 0..len-1
 
-	rows                int       // rows the [rows, ...] buffers hold
-	ids                 []int32   // [rows] the tokens being appended
-	res, ln, atty, proj []float32 // [rows, C]
-	qkv                 []float32 // [rows, 3C]
-	fch                 []float32 // [rows, 4C]
-	mean, rstd          []float32 // [rows]
-	lnf                 []float32 // [C]
-	logits              []float32 // [V]
-	lnfMean, lnfRstd    []float32 // [1]
+	buf              rowBuffers // the rows being appended
+	lnf              []float32  // [C]
+	logits           []float32  // [V]
+	lnfMean, lnfRstd []float32  // [1]
 }
 
 // NewEngine returns an engine for m with empty caches of m's full context.
@@ -87,19 +82,15 @@ func (e *Engine) Append(tokens []int) ([]float32, error) {
 			return nil, fmt.Errorf("infer: token id %d outside the vocabulary [0, %d)", id, c.VocabSize)
 		}
 	}
-	e.ensure(T)
+	e.buf.ensure(T, c.Embd)
 	p := &e.Model.P
 	C, V := c.Embd, c.VocabSize
-	res, ids := e.res[:T*C], e.ids[:T]
+	res, ids := e.buf.res[:T*C], e.buf.ids[:T]
 	for t, id := range tokens {
 		ids[t] = int32(id)
 	}
 	model.EncoderForwardAt(res, ids, p.WTE, p.WPE, pos, 1, T, C)
-	// The block runs in place: both residual adds write the stream, the two
-	// LayerNorms share a buffer, and so do the two projections and the MLP.
-	ln, mean, rstd, proj, fch := e.ln[:T*C], e.mean[:T], e.rstd[:T], e.proj[:T*C], e.fch[:T*4*C]
-	acts := model.BlockActs{LN1: ln, LN1Mean: mean, LN1Rstd: rstd, QKV: e.qkv[:T*3*C], AttY: e.atty[:T*C],
-		AttProj: proj, Res2: res, LN2: ln, LN2Mean: mean, LN2Rstd: rstd, FCH: fch, FCHAct: fch, FCProj: proj, Res3: res}
+	acts := e.buf.acts(T, C)
 	for l := range p.Blocks {
 		cache := e.caches[l]
 		attend := func(atty, qkv []float32) { cache.Forward(atty, qkv, pos, T) }
@@ -110,18 +101,4 @@ func (e *Engine) Append(tokens []int) ([]float32, error) {
 	model.LogitsForward(e.logits, e.lnf, p.WTE, 1, C, V)
 	e.tokens = append(e.tokens, tokens...)
 	return e.logits, nil
-}
-
-// ensure sizes the row buffers for at least T rows.
-func (e *Engine) ensure(T int) {
-	if T <= e.rows {
-		return
-	}
-	C := e.Model.Config.Embd
-	f := func(n int) []float32 { return make([]float32, n) }
-	e.rows = T
-	e.res, e.ln, e.atty, e.proj = f(T*C), f(T*C), f(T*C), f(T*C)
-	e.qkv, e.fch = f(T*3*C), f(T*4*C)
-	e.ids = make([]int32, T)
-	e.mean, e.rstd = f(T), f(T)
 }

@@ -34,8 +34,14 @@ func DecodeFlopsPerToken(c Config, p, n int) float64 {
 // only one row) and the cached keys and values, all float32. Bandwidth
 // divided by it bounds generation speed.
 func DecodeBytesPerToken(c Config, p, n int) float64 {
-	weights := float64(NumParams(c) - (c.Context-1)*c.Embd)
 	avgKeys := float64(p) + float64(n+1)/2
 	kv := 2 * float64(c.Layers) * avgKeys * float64(c.Embd)
-	return 4 * (weights + kv)
+	return DecodeWeightBytes(c) + 4*kv
+}
+
+// DecodeWeightBytes is the weight memory one decoding step reads: every
+// parameter once, of wpe only one row, float32. A batched step reads it
+// once for all its sequences.
+func DecodeWeightBytes(c Config) float64 {
+	return 4 * float64(NumParams(c)-(c.Context-1)*c.Embd)
 }

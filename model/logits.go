@@ -1,6 +1,7 @@
 package model
 
 import (
+	"github.com/gptgo/gptgo/kernels"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 )
@@ -10,12 +11,16 @@ import (
 //	logits = x @ wteᵀ
 //
 // A single row (the next-token logits of a decoding step) is one
-// matrix-vector pass over wte.
+// matrix-vector pass over wte, and so are up to FewRows rows.
 // Shapes: logits [N,V], x [N,C], wte [V,C].
 func LogitsForward(logits, x, wte []float32, N, C, V int) {
 	if N == 1 {
 		blas32.Gemv(blas.NoTrans, 1, general(wte, V, C), blas32.Vector{N: C, Inc: 1, Data: x[:C]},
 			0, blas32.Vector{N: V, Inc: 1, Data: logits[:V]})
+		return
+	}
+	if N <= FewRows {
+		kernels.MatmulRowsT(logits, x, wte, N, C, V)
 		return
 	}
 	blas32.Gemm(blas.NoTrans, blas.Trans, 1, general(x, N, C), general(wte, V, C), 0, general(logits, N, V))

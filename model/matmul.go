@@ -17,11 +17,18 @@ func general(data []float32, rows, cols int) blas32.General {
 //	out = inp @ w + b
 //
 // b may be nil. A single row (one decoding step) is a matrix-vector
-// product, out = wᵀ inp + b, which streams the row-major weight once.
+// product, out = wᵀ inp + b, which streams the row-major weight once; up
+// to FewRows rows are that many matrix-vector products sharing one pass
+// over the weight.
 // Shapes: out [N,OC], inp [N,C], w [C,OC], b [OC].
 func MatmulForward(out, inp, w, b []float32, N, C, OC int) {
 	if N == 1 {
 		matvecForward(out, inp, w, b, C, OC)
+		return
+	}
+	if N <= FewRows {
+		copyBias(out, b, N, OC)
+		kernels.MatmulRows(out, inp, w, N, C, OC)
 		return
 	}
 	if b != nil {
@@ -36,6 +43,23 @@ func MatmulForward(out, inp, w, b []float32, N, C, OC int) {
 		beta = 1
 	}
 	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(inp, N, C), general(w, C, OC), beta, general(out, N, OC))
+}
+
+// FewRows is the most rows (sequences decoded together, short prompts)
+// that a matmul computes as matrix-vector products reading the weight once
+// (kernels.MatmulRows); more rows go to the blocked GEMM, whose packing
+// of the weight pays off only then.
+const FewRows = 8
+
+// copyBias sets every row of out [N,OC] to b, or to zero when b is nil.
+func copyBias(out, b []float32, N, OC int) {
+	for r := range N {
+		if b != nil {
+			copy(out[r*OC:(r+1)*OC], b)
+		} else {
+			clear(out[r*OC : (r+1)*OC])
+		}
+	}
 }
 
 // matvecForward is MatmulForward for one row.

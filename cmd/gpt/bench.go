@@ -36,6 +36,7 @@ func runBench(args []string) error {
 	tokName := fs.String("tokenizer", "", "tokenizer for a model file that has none (llm.c, foreign safetensors)")
 	pp := fs.String("p", "128,512", "prompt-processing test sizes (comma-separated; empty: none)")
 	tg := fs.String("n", "128", "generation test sizes, after a 16-token prompt (comma-separated; empty: none)")
+	seqs := fs.String("b", "1", "sequences decoded together in each tg test (comma-separated, e.g. 1,8; tok/s is their aggregate)")
 	trainB := fs.Int("train-batch", 0, "train test batch (default 8 for tiny, 4 otherwise)")
 	trainT := fs.Int("train-context", 256, "train test context (at most the model's)")
 	reps := fs.Int("r", 5, "repetitions of each test, after one warm-up")
@@ -56,6 +57,9 @@ func runBench(args []string) error {
 		return err
 	}
 	if plan.TG, err = parseSizes("-n", *tg); err != nil {
+		return err
+	}
+	if plan.Seqs, err = parseSizes("-b", *seqs); err != nil {
 		return err
 	}
 	if plan.Kinds, err = parseTests(*tests); err != nil {
