@@ -58,6 +58,14 @@ sgemvT4x4_loop:
 	VMOVUPS (R9)(AX*1), Z1
 	VMOVUPS (R10)(AX*1), Z2
 	VMOVUPS (R11)(AX*1), Z3
+	LEAQ (R8)(AX*1), DX // the same line of the next four rows, which the next call reads
+	PREFETCHT0 (DX)(BX*4)
+	LEAQ (R9)(AX*1), DX
+	PREFETCHT0 (DX)(BX*4)
+	LEAQ (R10)(AX*1), DX
+	PREFETCHT0 (DX)(BX*4)
+	LEAQ (R11)(AX*1), DX
+	PREFETCHT0 (DX)(BX*4)
 	VMOVUPS (DI)(AX*1), Z4
 	VFMADD231PS Z0, Z16, Z4
 	VFMADD231PS Z1, Z17, Z4
@@ -139,6 +147,14 @@ sgemvN4x4_loop:
 	VMOVUPS (R9)(AX*1), Z5
 	VMOVUPS (R10)(AX*1), Z6
 	VMOVUPS (R11)(AX*1), Z7
+	LEAQ (R8)(AX*1), DX // the same line of the next four rows, which the next call reads
+	PREFETCHT0 (DX)(BX*4)
+	LEAQ (R9)(AX*1), DX
+	PREFETCHT0 (DX)(BX*4)
+	LEAQ (R10)(AX*1), DX
+	PREFETCHT0 (DX)(BX*4)
+	LEAQ (R11)(AX*1), DX
+	PREFETCHT0 (DX)(BX*4)
 	VMOVUPS (SI)(AX*1), Z0
 	VMOVUPS (R12)(AX*1), Z1
 	VMOVUPS (R13)(AX*1), Z2
