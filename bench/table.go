@@ -67,9 +67,12 @@ func (t *Table) WriteRow(name string, params, threads int, r Result) error {
 		row = append(row, fmt.Sprintf("%.1f%%", 100*r.MFU))
 	}
 	if t.bandwidth {
-		if r.BWFrac > 0 {
+		switch {
+		case r.BWFrac > 0:
 			row = append(row, fmt.Sprintf("%.1f", r.GBPerSec), fmt.Sprintf("%.1f", r.ReadGBs), fmt.Sprintf("%.0f%%", 100*r.BWFrac))
-		} else {
+		case r.GBPerSec > 0: // batched tg: the weights read once per step for all sequences
+			row = append(row, fmt.Sprintf("%.1f", r.GBPerSec), "", "")
+		default:
 			row = append(row, "", "", "")
 		}
 	}
