@@ -52,9 +52,9 @@ func TestSummarize(t *testing.T) {
 }
 
 // BenchmarkReadBandwidth measures this machine's memory read bandwidth
-// with 2 threads over 256 MiB, the bound of batch-1 generation.
+// with 2 threads over 1 GiB, the bound of batch-1 generation.
 func BenchmarkReadBandwidth(b *testing.B) {
-	const size = 256 << 20
+	const size = 1 << 30
 	var gbs float64
 	for b.Loop() {
 		gbs = ReadBandwidth(size, 2, 3)
@@ -64,7 +64,7 @@ func BenchmarkReadBandwidth(b *testing.B) {
 
 // BenchmarkGenerateGPT2 decodes 128 greedy tokens with the gpt2 preset
 // (124M, random weights) after a 16-token prompt, with a read-bandwidth
-// pass over 256 MiB after every 8 steps (see Test.Meter): %bound is
+// pass over 1 GiB after every 8 steps (see Test.Meter): %bound is
 // the median over groups of (weight + KV bytes per token x tokens/s) /
 // the adjacent pass's bandwidth.
 func BenchmarkGenerateGPT2(b *testing.B) {
@@ -73,7 +73,7 @@ func BenchmarkGenerateGPT2(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	test := Test{Kind: TG, N: 128, Meter: NewReadMeter(256 << 20)}
+	test := Test{Kind: TG, N: 128, Meter: NewReadMeter(1 << 30)}
 	var r Result
 	for b.Loop() {
 		if r, err = Run(m, test, 3, 1); err != nil {
@@ -122,5 +122,14 @@ func TestReadWords(t *testing.T) {
 	}
 	if gbs := ReadBandwidth(1<<20, 2, 2); gbs <= 0 {
 		t.Fatalf("bandwidth %g", gbs)
+	}
+	for _, n := range []int{0, 1, 17, 4096, 10001} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = 1
+		}
+		if got := dotOnes(x); got != float32(n) {
+			t.Fatalf("dotOnes over %d ones = %v", n, got)
+		}
 	}
 }
