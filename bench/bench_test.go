@@ -133,3 +133,15 @@ func TestReadWords(t *testing.T) {
 		}
 	}
 }
+
+// A batched tg test reports the tokens of all its sequences and its
+// sequence count, and runs on a small model.
+func TestRunBatched(t *testing.T) {
+	r, err := Run(newModel(t, smallConfig), Test{Kind: TG, N: 5, Seqs: 3}, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Test != "tg5 x3" || r.Seqs != 3 || r.Tokens != 15 || len(r.Samples) != 2 || r.Median <= 0 || r.GBPerSec <= 0 {
+		t.Fatalf("batched tg: %+v", r)
+	}
+}

@@ -5,8 +5,9 @@ import "math"
 // Result is the outcome of one test.
 type Result struct {
 	Test          string    `json:"test"`
-	Tokens        int       `json:"tokens"`      // tokens per repetition
-	Samples       []float64 `json:"samples_tps"` // tokens per second of each repetition
+	Seqs          int       `json:"seqs,omitempty"` // tg: sequences decoded together (omitted: 1)
+	Tokens        int       `json:"tokens"`         // tokens per repetition (all sequences)
+	Samples       []float64 `json:"samples_tps"`    // tokens per second of each repetition
 	Mean          float64   `json:"mean_tps"`
 	Stddev        float64   `json:"stddev_tps"` // sample standard deviation
 	Median        float64   `json:"median_tps"`

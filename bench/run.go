@@ -137,7 +137,7 @@ func generateBatch(res *Result, m *model.Model, test Test, r *rand.Rand) (func()
 		engines[s], prompts[s] = infer.NewEngine(m), randTokens(r, P, c.VocabSize)
 	}
 	b, next := infer.NewBatch(m), make([]int, S)
-	res.Tokens = S * test.N
+	res.Seqs, res.Tokens = S, S*test.N
 	res.FlopsPerToken = model.DecodeFlopsPerToken(c, P, test.N)
 	w := model.DecodeWeightBytes(c)
 	res.BytesPerToken = w/float64(S) + model.DecodeBytesPerToken(c, P, test.N) - w // each sequence reads its own cache
