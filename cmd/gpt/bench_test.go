@@ -35,8 +35,8 @@ func TestBenchCommand(t *testing.T) {
 
 	// A checkpoint, as a table.
 	dir := testCheckpoint(t)
-	code, out, stderr = runCmd(t, "", "bench", "--checkpoint", dir, "-p", "8", "-n", "4", "--tests", "pp,tg", "-r", "1", "--peak-gflops", "100")
-	if code != 0 || !strings.Contains(out, "| pp8 ") || !strings.Contains(out, "| tg4 ") || !strings.Contains(out, "MFU") ||
+	code, out, stderr = runCmd(t, "", "bench", "--checkpoint", dir, "-p", "8", "-n", "4", "-b", "1,3", "--tests", "pp,tg", "-r", "1", "--peak-gflops", "100")
+	if code != 0 || !strings.Contains(out, "| pp8 ") || !strings.Contains(out, "| tg4 ") || !strings.Contains(out, "| tg4 x3 ") || !strings.Contains(out, "MFU") ||
 		!strings.Contains(out, "of bound") || !strings.Contains(out, "read GB/s") {
 		t.Fatalf("table: code %d stdout %q stderr %q", code, out, stderr)
 	}
@@ -50,6 +50,7 @@ func TestBenchErrors(t *testing.T) {
 		{[]string{"--preset", "huge"}, "unknown preset"},
 		{[]string{"-p", "12,x"}, "-p"},
 		{[]string{"-r", "0"}, "-r"},
+		{[]string{"-b", "0"}, "-b"},
 		{[]string{"-o", "csv"}, "-o"},
 		{[]string{"--tests", "pp,foo"}, "unknown test"},
 		{[]string{"--checkpoint", "/nonexistent/x.ckpt"}, "no model at"},
