@@ -579,6 +579,8 @@ func Generate() string {
 	for _, k := range GemvKernels {
 		k.emit(&w)
 	}
+	emitRowsT4x4(&w)
+	emitRowsN4x4(&w)
 	for _, width := range ScatterWidths {
 		emitScatter(&w, width)
 	}
