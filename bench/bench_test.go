@@ -144,4 +144,11 @@ func TestRunBatched(t *testing.T) {
 	if r.Test != "tg5 x3" || r.Seqs != 3 || r.Tokens != 15 || len(r.Samples) != 2 || r.Median <= 0 || r.GBPerSec <= 0 {
 		t.Fatalf("batched tg: %+v", r)
 	}
+	// Per token: a third of the weights (read once per step for three
+	// sequences) and the token's own KV cache.
+	c := smallConfig
+	w := model.DecodeWeightBytes(c)
+	if want := w/3 + model.DecodeBytesPerToken(c, PromptTokens, 5) - w; math.Abs(r.BytesPerToken-want) > 1e-9*want {
+		t.Fatalf("batched tg reads %v bytes per token, want %v", r.BytesPerToken, want)
+	}
 }

@@ -25,7 +25,8 @@ type Test struct {
 	// Seqs, for tg, decodes that many sequences together (infer.Batch),
 	// each after its own prompt; 0 or 1 is the single-sequence engine.
 	Seqs int
-	// Meter, for tg, interleaves one read-bandwidth pass (untimed) after
+	// Meter, for tg of one sequence (batched tests ignore it: their bytes
+	// per token are not one stream's), interleaves one read-bandwidth pass (untimed) after
 	// every Group decoding steps and compares each group with the
 	// pass next to it, so the fraction of the bound holds up while the
 	// machine's other load drifts.

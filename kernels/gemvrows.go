@@ -7,15 +7,6 @@ package kernels
 // one pass over w, however many sequences (up to the cache). Work is split
 // along the outputs, so the result does not depend on the thread count.
 
-// rows4x4 adds four scaled rows of a into each of four rows of y (see
-// sgemvT4x4Go) for n a multiple of rows4x4Width; nil where the CPU has no
-// such kernel, and then MatmulRows uses the GEMV kernel row by row.
-var (
-	rows4x4      func(n int, a *float32, lda int, x *float32, ldx int, y *float32, ldy int)
-	rowsT4x4     func(n int, a *float32, lda int, x *float32, ldx int, out *float32, ldo int) // see sgemvN4x4Go
-	rows4x4Width int
-)
-
 // MatmulRows adds inp @ w into out for a few rows:
 //
 //	out[s,j] += Σ_k inp[s,k] w[k,j]
@@ -46,12 +37,12 @@ func rowsBlock(kern *gemvKernel, out, inp, w []float32, S, m, n, jb, je int) {
 	i := 0
 	for ; i+4 <= m && nw > 0; i += 4 {
 		s := 0
-		if rows4x4 != nil && nw%rows4x4Width == 0 {
+		if kern.t4x4 != nil {
 			for ; s+4 <= S; s += 4 {
-				rows4x4(nw, &w[i*n+jb], n, &inp[s*m+i], m, &out[s*n+jb], n)
+				kern.t4x4(nw, &w[i*n+jb], n, &inp[s*m+i], m, &out[s*n+jb], n)
 			}
 		}
-		for ; s < S; s++ {
+		for ; s < S; s++ { // the same sums as t4x4, row by row
 			kern.t4(nw, &w[i*n+jb], n, &inp[s*m+i], &out[s*n+jb])
 		}
 	}
@@ -77,20 +68,90 @@ func rowsBlock(kern *gemvKernel, out, inp, w []float32, S, m, n, jb, je int) {
 //	out[s,i] = Σ_k inp[s,k] w[i,k]
 //
 // Shapes: out [S,n], inp [S,m], w [n,m].
+//
+// Every row of inp takes the same kernel (rows past a multiple of four are
+// padded into a group of four), so a row's result does not depend on its
+// place among the S or on S.
 func MatmulRowsT(out, inp, w []float32, S, m, n int) {
 	kern := curGemv
+	if kern.n4x4 == nil {
+		rowsTByOne(kern, out, inp, w, S, m, n)
+		return
+	}
+	x := padRows(inp, S, m)
+	For((n+3)/4, 64, func(lo, hi int) {
+		var pad [16]float32 // [4 rows of x][4 rows of w], for partial groups
+		var wpad []float32
+		for g := lo; g < hi; g++ {
+			i0, i1 := 4*g, min(4*g+4, n)
+			wg := w[i0*m:]
+			if i1-i0 < 4 { // the last rows of w, padded like x
+				wpad = padRows(w[i0*m:i1*m], i1-i0, m)
+				wg = wpad
+			}
+			for s := 0; s < S; s += 4 {
+				rowsTGroup(kern, out, x, wg, &pad, m, n, s, min(4, S-s), i0, i1-i0)
+			}
+		}
+	})
+}
+
+// padRows returns x [rows, m] extended to a multiple of four rows by
+// repeating its last row (x itself when it needs none).
+func padRows(x []float32, rows, m int) []float32 {
+	r4 := (rows + 3) / 4 * 4
+	if r4 == rows {
+		return x
+	}
+	p := make([]float32, r4*m)
+	copy(p, x[:rows*m])
+	for r := rows; r < r4; r++ {
+		copy(p[r*m:(r+1)*m], x[(rows-1)*m:rows*m])
+	}
+	return p
+}
+
+// rowsTGroup computes out[s+r, i0+i] for r < rows, i < wrows from four rows
+// of x (from row s) and four rows of wg: the kernel over the first mw
+// columns, into out directly for a whole group or through pad, then the
+// columns the kernel's width leaves.
+func rowsTGroup(kern *gemvKernel, out, x, wg []float32, pad *[16]float32, m, n, s, rows, i0, wrows int) {
+	mw := m - m%kern.width
+	whole := rows == 4 && wrows == 4
+	if mw > 0 {
+		if whole {
+			kern.n4x4(mw, &wg[0], m, &x[s*m], m, &out[s*n+i0], n)
+		} else {
+			kern.n4x4(mw, &wg[0], m, &x[s*m], m, &pad[0], 4)
+		}
+	}
+	for r := range rows {
+		for i := range wrows {
+			var d float32
+			switch {
+			case mw == 0:
+			case whole:
+				d = out[(s+r)*n+i0+i]
+			default:
+				d = pad[r*4+i]
+			}
+			for k := mw; k < m; k++ {
+				d += wg[i*m+k] * x[(s+r)*m+k]
+			}
+			out[(s+r)*n+i0+i] = d
+		}
+	}
+}
+
+// rowsTByOne is MatmulRowsT with the single-row kernels (a kernel set
+// without n4x4).
+func rowsTByOne(kern *gemvKernel, out, inp, w []float32, S, m, n int) {
 	mw := m - m%kern.width
 	For((n+3)/4, 64, func(lo, hi int) {
 		var dots [4]float32
 		for g := lo; g < hi; g++ {
 			i0, i1 := 4*g, min(4*g+4, n)
-			s := 0
-			if rowsT4x4 != nil && i1-i0 == 4 && m%rows4x4Width == 0 {
-				for ; s+4 <= S; s += 4 {
-					rowsT4x4(m, &w[i0*m], m, &inp[s*m], m, &out[s*n+i0], n)
-				}
-			}
-			for ; s < S; s++ {
+			for s := range S {
 				x := inp[s*m : (s+1)*m]
 				if i1-i0 == 4 && mw > 0 {
 					kern.n4(mw, &w[i0*m], m, &x[0], &dots[0])

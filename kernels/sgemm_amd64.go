@@ -91,6 +91,7 @@ var (
 		name: "avx512", width: 16,
 		n4: sgemvNAVX512_4, n1: sgemvNAVX512_1,
 		t4: sgemvTAVX512_4, t1: sgemvTAVX512_1,
+		t4x4: sgemvT4x4AVX512, n4x4: sgemvN4x4AVX512,
 	}
 	gemvAVX2 = &gemvKernel{
 		name: "avx2", width: 8,

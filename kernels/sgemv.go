@@ -27,6 +27,12 @@ type gemvKernel struct {
 	n4, n1 func(n int, a *float32, lda int, x *float32, out *float32)
 	// t4/t1: y[j] += x[0]*a[j] + x[1]*a[lda+j] + ... for 4 (1) rows.
 	t4, t1 func(n int, a *float32, lda int, x *float32, y *float32)
+	// t4x4: t4 for four rows of x and y at once (strides ldx, ldy), the
+	// same result as t4 on each; n4x4: the 16 dot products of four rows of
+	// a with four rows of x (out stride ldo). Used by MatmulRows and
+	// MatmulRowsT; nil in a set that has none (then t4 and n4 serve).
+	t4x4 func(n int, a *float32, lda int, x *float32, ldx int, y *float32, ldy int)
+	n4x4 func(n int, a *float32, lda int, x *float32, ldx int, out *float32, ldo int)
 }
 
 var (

@@ -206,7 +206,7 @@ func parseSizes(flagName, s string) ([]int, error) {
 		}
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 {
-			return nil, errorf("%s %q: want positive token counts separated by commas", flagName, s)
+			return nil, errorf("%s %q: want positive numbers separated by commas", flagName, s)
 		}
 		out = append(out, n)
 	}
