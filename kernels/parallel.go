@@ -21,7 +21,7 @@ type pool struct {
 	busy    atomic.Bool
 	threads int
 	work    []chan chunk
-	done    sync.WaitGroup
+	pending atomic.Int32 // chunks handed to workers and not yet done
 }
 
 var thePool = newPool(runtime.GOMAXPROCS(0))
@@ -42,10 +42,34 @@ func newPool(threads int) *pool {
 }
 
 func (p *pool) worker(ch chan chunk) {
-	for c := range ch {
+	for {
+		c, ok := receive(ch)
+		if !ok {
+			return
+		}
 		c.body(c.lo, c.hi)
-		p.done.Done()
+		p.pending.Add(-1)
 	}
+}
+
+// spinPolls is how many times a worker polls for its next chunk (and the
+// caller for the workers' end) before it sleeps (yields): decoding runs
+// about 60 short parallel loops per token, and waking a sleeping thread
+// takes microseconds. A worker with nothing to do sleeps after about
+// 50-100 µs of polling.
+const spinPolls = 2000
+
+// receive returns the next chunk on ch, polling briefly before blocking.
+func receive(ch chan chunk) (chunk, bool) {
+	for range spinPolls {
+		select {
+		case c, ok := <-ch:
+			return c, ok
+		default:
+		}
+	}
+	c, ok := <-ch
+	return c, ok
 }
 
 // SetThreads sets how many threads parallel loops use (at least 1). It must
@@ -88,7 +112,7 @@ func For(n, grain int, body func(lo, hi int)) {
 	}
 	defer p.busy.Store(false)
 	// Split n into parts ranges whose lengths differ by at most one.
-	p.done.Add(parts - 1)
+	p.pending.Store(int32(parts - 1))
 	lo := 0
 	for i := 0; i < parts; i++ {
 		hi := lo + n/parts
@@ -102,5 +126,10 @@ func For(n, grain int, body func(lo, hi int)) {
 		}
 		lo = hi
 	}
-	p.done.Wait()
+	// Wait for the workers: poll, then yield the thread between polls.
+	for i := 0; p.pending.Load() > 0; i++ {
+		if i > spinPolls {
+			runtime.Gosched()
+		}
+	}
 }
