@@ -126,7 +126,11 @@ func For(n, grain int, body func(lo, hi int)) {
 		}
 		lo = hi
 	}
-	// Wait for the workers: poll, then yield the thread between polls.
+	// Wait for the workers: poll, then yield between polls (to the GC and any
+	// other goroutine) but never sleep: a caller woken from sleep starts the
+	// next loop microseconds late, which cost decoding about 8%; measured
+	// with the sleep after a bounded poll, tg was 73% of the bound instead
+	// of 78-79%.
 	for i := 0; p.pending.Load() > 0; i++ {
 		if i > spinPolls {
 			runtime.Gosched()
