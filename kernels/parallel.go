@@ -52,11 +52,11 @@ func (p *pool) worker(ch chan chunk) {
 	}
 }
 
-// spinPolls is how many times a worker polls for its next chunk (and the
-// caller for the workers' end) before it sleeps (yields): decoding runs
-// about 60 short parallel loops per token, and waking a sleeping thread
-// takes microseconds. A worker with nothing to do sleeps after about
-// 50-100 µs of polling.
+// spinPolls is how many times a worker polls for its next chunk before it
+// sleeps, and the caller for the workers' end before it starts yielding:
+// decoding runs about 60 short parallel loops per token, and waking a
+// sleeping thread takes microseconds. A worker with nothing to do sleeps
+// after about 50-100 µs of polling.
 const spinPolls = 2000
 
 // receive returns the next chunk on ch, polling briefly before blocking.
