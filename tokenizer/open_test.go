@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -29,7 +30,7 @@ func TestOpenAndForFiles(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Open(%s): %v", name, err)
 		}
-		if got, want := tok.Encode("hello world"), bpe.Encode("hello world"); !equalInts(got, want) {
+		if got, want := tok.Encode("hello world"), bpe.Encode("hello world"); !slices.Equal(got, want) {
 			t.Fatalf("Open(%s) encodes %v, the trained BPE %v", name, got, want)
 		}
 	}
@@ -55,16 +56,4 @@ func TestAutoBPEVocab(t *testing.T) {
 			t.Errorf("AutoBPEVocab(%d) = %d, want %d", n, got, want)
 		}
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
