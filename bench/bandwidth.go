@@ -78,14 +78,19 @@ func (r *ReadMeter) pass(threads int, read func(lo, hi int) float64) float64 {
 	return gbs
 }
 
+// onesPiece is the vector dotOnes multiplies by.
+var onesPiece = func() (v [4096]float32) {
+	for i := range v {
+		v[i] = 1
+	}
+	return v
+}()
+
 // dotOnes reads x with the dot-product kernel in L1-sized pieces against a
 // vector of ones and returns the sum.
 func dotOnes(x []float32) float32 {
-	const piece = 4096
-	ones := make([]float32, piece)
-	for i := range ones {
-		ones[i] = 1
-	}
+	const piece = len(onesPiece)
+	ones := onesPiece[:]
 	var s float32
 	for lo := 0; lo < len(x); lo += piece {
 		hi := min(lo+piece, len(x))

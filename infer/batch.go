@@ -2,6 +2,7 @@ package infer
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/gptgo/gptgo/model"
 )
@@ -65,19 +66,17 @@ func (b *Batch) check(engines []*Engine, tokens []int) error {
 	if len(engines) == 0 || len(engines) != len(tokens) {
 		return fmt.Errorf("infer: batch of %d engines and %d tokens (want the same number, at least 1)", len(engines), len(tokens))
 	}
-	seen := make(map[*Engine]bool, len(engines))
 	for s, e := range engines {
 		switch {
 		case e.Model != b.Model:
 			return fmt.Errorf("infer: batch row %d runs another model", s)
-		case seen[e]:
+		case slices.Contains(engines[:s], e): // a few rows: no map per step
 			return fmt.Errorf("infer: batch row %d repeats an engine", s)
 		case e.Len()+1 > c.Context:
 			return fmt.Errorf("infer: batch row %d: %d cached tokens fill the context of %d", s, e.Len(), c.Context)
 		case tokens[s] < 0 || tokens[s] >= c.VocabSize:
 			return fmt.Errorf("infer: batch row %d: token id %d outside the vocabulary [0, %d)", s, tokens[s], c.VocabSize)
 		}
-		seen[e] = true
 	}
 	return nil
 }
