@@ -1,0 +1,108 @@
+package kernels
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// Products with a QMatrix. A few rows of activations (decoding S
+// sequences) stream the matrix once, as dot products four weight rows at a
+// time with every activation row; more rows (a prompt) dequantize the
+// matrix a slab of rows at a time into float32 and run the GEMM on it, so
+// prompts stay compute bound. Work is split along the matrix's rows, so
+// results do not depend on the thread count, and every (weight row,
+// activation row) pair takes the same operations, so a row's result does
+// not depend on how many rows are multiplied with it.
+
+// QRowsMax is the most activation rows QMatmul multiplies as dot products;
+// more go through the GEMM.
+const QRowsMax = 8
+
+// QMatmul writes the product of x with the transpose of w:
+//
+//	out[s,i] = Σ_k x[s,k] w[i,k]
+//
+// Shapes: out [N, w.Rows], x [N, w.Cols].
+func QMatmul(out, x []float32, w *QMatrix, N int) {
+	if N > QRowsMax {
+		qGemm(out, x, w, N)
+		return
+	}
+	kern := qKernels[w.DType]
+	xb, xst, free := qActs(kern, x, N, w.Cols)
+	defer free()
+	st, nb := w.Stride(), w.Cols/Block
+	groups := w.Rows / 4
+	grain := max(1, (16<<10)/(4*st)) // about 16 KB of weights per unit
+	For(groups+1, grain, func(lo, hi int) {
+		var pad [4]float32
+		for g := lo; g < hi; g++ {
+			i := 4 * g
+			if g == groups { // the rows past a multiple of four
+				for ; i < w.Rows; i++ {
+					for s := range N {
+						kern.r1(nb, &w.Data[i*st], st, &xb[s*xst], xst, &pad[0], 1)
+						out[s*w.Rows+i] = pad[0]
+					}
+				}
+				continue
+			}
+			s := 0
+			for ; s+4 <= N; s += 4 {
+				kern.r4x4(nb, &w.Data[i*st], st, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
+			}
+			for ; s < N; s++ {
+				kern.r4(nb, &w.Data[i*st], st, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
+			}
+		}
+	})
+}
+
+var actsPool sync.Pool // *[]byte scratch for quantized activations
+
+// qActs returns x [N, cols] in the form kern reads, the stride of its
+// rows in bytes, and a function that releases the scratch.
+func qActs(kern *qKernel, x []float32, N, cols int) ([]byte, int, func()) {
+	if !kern.actsInt8 {
+		return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 4*N*cols), 4 * cols, func() {}
+	}
+	st := cols / Block * actBlockBytes
+	p, _ := actsPool.Get().(*[]byte)
+	if p == nil {
+		p = new([]byte)
+	}
+	if cap(*p) < N*st {
+		*p = make([]byte, N*st)
+	}
+	b := (*p)[:N*st]
+	for s := range N {
+		quantizeActs(b[s*st:(s+1)*st], x[s*cols:(s+1)*cols])
+	}
+	return b, st, func() { actsPool.Put(p) }
+}
+
+var slabPool sync.Pool // *[]float32 scratch for dequantized slabs
+
+// qGemm is QMatmul for many rows: each slab of weight rows is dequantized
+// (in parallel) and multiplied by the GEMM, out[:, slab] = x @ slabᵀ.
+func qGemm(out, x []float32, w *QMatrix, N int) {
+	rows := max(64, (1<<19)/w.Cols/16*16) // slabs of about 2 MB of float32
+	p, _ := slabPool.Get().(*[]float32)
+	if p == nil {
+		p = new([]float32)
+	}
+	defer slabPool.Put(p)
+	if cap(*p) < rows*w.Cols {
+		*p = make([]float32, rows*w.Cols)
+	}
+	for r0 := 0; r0 < w.Rows; r0 += rows {
+		r1 := min(r0+rows, w.Rows)
+		slab := (*p)[:(r1-r0)*w.Cols]
+		For(r1-r0, 16, func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				w.Row(slab[r*w.Cols:(r+1)*w.Cols], r0+r)
+			}
+		})
+		sgemm(curGemm, false, true, N, r1-r0, w.Cols, 1, x, w.Cols, slab, w.Cols, 0, out[r0:], w.Rows)
+	}
+}
