@@ -18,6 +18,16 @@
 // blas32.Gemv and gonum/mat float32 call in the program goes through it.
 // Steady-state calls allocate nothing: packing buffers are reused.
 //
+// # Reduced-precision weights
+//
+// QMatrix holds a weight matrix [out, in] in bf16, q8_0 or q4_0
+// (llama.cpp's block formats; see DType), and QMatmul multiplies
+// activations by its transpose: up to QRowsMax rows as dot products that
+// stream the matrix once (q8_0 and q4_0 quantize the activations to int8
+// per block of 32, as llama.cpp does), more rows by dequantizing slabs into
+// float32 for the GEMM. The dot kernels are plain Go references for now;
+// the assembly ones register with addQKernel.
+//
 // # Determinism
 //
 // Everything here is deterministic for a fixed thread count, and every
