@@ -40,15 +40,7 @@ type qKernel struct {
 func quantizeActs(dst []byte, x []float32) {
 	for b := 0; b < len(x)/Block; b++ {
 		blk, xs := dst[b*actBlockBytes:(b+1)*actBlockBytes], x[b*Block:(b+1)*Block]
-		var amax float32
-		for _, v := range xs {
-			amax = max(amax, abs32(v))
-		}
-		d := amax / 127
-		id := float32(0)
-		if d != 0 {
-			id = 1 / d
-		}
+		d, id := scale127(xs)
 		var sum int32
 		for j, v := range xs {
 			q := int8(math.Round(float64(v * id)))

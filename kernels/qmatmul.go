@@ -29,8 +29,10 @@ func QMatmul(out, x []float32, w *QMatrix, N int) {
 		return
 	}
 	kern := qKernels[w.DType]
-	xb, xst, free := qActs(kern, x, N, w.Cols)
-	defer free()
+	xb, xst, scratch := qActs(kern, x, N, w.Cols)
+	if scratch != nil {
+		defer actsPool.Put(scratch)
+	}
 	st, nb := w.Stride(), w.Cols/Block
 	groups := w.Rows / 4
 	grain := max(1, (16<<10)/(4*st)) // about 16 KB of weights per unit
@@ -61,10 +63,11 @@ func QMatmul(out, x []float32, w *QMatrix, N int) {
 var actsPool sync.Pool // *[]byte scratch for quantized activations
 
 // qActs returns x [N, cols] in the form kern reads, the stride of its
-// rows in bytes, and a function that releases the scratch.
-func qActs(kern *qKernel, x []float32, N, cols int) ([]byte, int, func()) {
+// rows in bytes, and the scratch from actsPool that holds it (nil when x
+// is read as it is).
+func qActs(kern *qKernel, x []float32, N, cols int) ([]byte, int, *[]byte) {
 	if !kern.actsInt8 {
-		return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 4*N*cols), 4 * cols, func() {}
+		return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 4*N*cols), 4 * cols, nil
 	}
 	st := cols / Block * actBlockBytes
 	p, _ := actsPool.Get().(*[]byte)
@@ -78,7 +81,7 @@ func qActs(kern *qKernel, x []float32, N, cols int) ([]byte, int, func()) {
 	for s := range N {
 		quantizeActs(b[s*st:(s+1)*st], x[s*cols:(s+1)*cols])
 	}
-	return b, st, func() { actsPool.Put(p) }
+	return b, st, p
 }
 
 var slabPool sync.Pool // *[]float32 scratch for dequantized slabs

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -26,8 +27,7 @@ func qmatmulRef(x []float32, w *QMatrix, N int, int8Acts bool) (ref, scale []flo
 		for s := range N {
 			quantizeActs(blk, x[s*w.Cols:(s+1)*w.Cols])
 			for b := 0; b < w.Cols/Block; b++ {
-				d := math.Float32frombits(uint32(blk[b*actBlockBytes]) | uint32(blk[b*actBlockBytes+1])<<8 |
-					uint32(blk[b*actBlockBytes+2])<<16 | uint32(blk[b*actBlockBytes+3])<<24)
+				d := math.Float32frombits(binary.LittleEndian.Uint32(blk[b*actBlockBytes:]))
 				for j := range Block {
 					xr[s*w.Cols+b*Block+j] = d * float32(int8(blk[b*actBlockBytes+8+j]))
 				}

@@ -96,15 +96,7 @@ func quantizeRow(dt DType, dst []byte, x []float32) {
 // quantizeQ8_0 is llama.cpp's reference: d = max|x| / 127, q = round(x/d)
 // (halves away from zero), with d rounded to fp16 for storage only.
 func quantizeQ8_0(blk []byte, x []float32) {
-	var amax float32
-	for _, v := range x {
-		amax = max(amax, abs32(v))
-	}
-	d := amax / 127
-	id := float32(0)
-	if d != 0 {
-		id = 1 / d
-	}
+	d, id := scale127(x)
 	binary.LittleEndian.PutUint16(blk, F16FromF32(d))
 	for j, v := range x {
 		blk[2+j] = byte(int8(math.Round(float64(v * id))))
@@ -156,6 +148,20 @@ func dequantizeRow(dt DType, dst []float32, src []byte) {
 			}
 		}
 	}
+}
+
+// scale127 is the int8 step of a block, d = max|x| / 127, and its
+// inverse (0 for a block of zeros).
+func scale127(x []float32) (d, id float32) {
+	var amax float32
+	for _, v := range x {
+		amax = max(amax, abs32(v))
+	}
+	d = amax / 127
+	if d != 0 {
+		id = 1 / d
+	}
+	return d, id
 }
 
 func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
