@@ -96,13 +96,7 @@ func (ck *Checkpoint) Model() (*model.Model, error) {
 	if n := model.NumParams(ck.Config); len(ck.Params) != n {
 		return nil, fmt.Errorf("checkpoint has %d parameters, its config needs %d", len(ck.Params), n)
 	}
-	m, err := model.NewEmpty(ck.Config)
-	if err != nil {
-		return nil, err
-	}
-	m.Params = ck.Params
-	m.P = model.NewViews(m.Params, ck.Config)
-	return m, nil
+	return model.FromParams(ck.Config, ck.Params)
 }
 
 // jsonFloat is a float64 whose JSON form allows NaN and ±Inf (as strings).

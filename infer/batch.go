@@ -34,26 +34,26 @@ func (b *Batch) Decode(engines []*Engine, tokens []int) ([]float32, error) {
 	if err := b.check(engines, tokens); err != nil {
 		return nil, err
 	}
-	S, c, p := len(engines), b.Model.Config, &b.Model.P
+	S, c, w := len(engines), b.Model.Config, &b.Model.W
 	C, V := c.Embd, c.VocabSize
 	b.ensure(S)
 	res, ids := b.buf.res[:S*C], b.buf.ids[:S]
 	for s, e := range engines {
 		ids[s], b.pos[s] = int32(tokens[s]), e.Len()
-		model.EncoderForwardAt(res[s*C:(s+1)*C], ids[s:s+1], p.WTE, p.WPE, b.pos[s], 1, 1, C)
+		model.EncoderForwardAt(res[s*C:(s+1)*C], ids[s:s+1], &w.WTE, w.WPE, b.pos[s], 1, 1, C)
 	}
 	acts := b.buf.acts(S, C) // in place, as in Engine.Append
-	for l := range p.Blocks {
+	for l := range w.Blocks {
 		attend := func(atty, qkv []float32) {
 			for s, e := range engines { // each row attends to its own sequence's cache
 				e.caches[l].Forward(atty[s*C:(s+1)*C], qkv[s*3*C:(s+1)*3*C], b.pos[s], 1)
 			}
 		}
-		model.BlockForward(&acts, res, &p.Blocks[l], c.Activation, attend, S, C)
+		model.BlockForward(&acts, res, &w.Blocks[l], c.Activation, attend, S, C)
 	}
-	model.LayerNormForward(acts.LN1, acts.LN1Mean, acts.LN1Rstd, res, p.LNFW, p.LNFB, S, C)
+	model.LayerNormForward(acts.LN1, acts.LN1Mean, acts.LN1Rstd, res, w.LNFW, w.LNFB, S, C)
 	logits := b.logits[:S*V]
-	model.LogitsForward(logits, acts.LN1, p.WTE, S, C, V)
+	w.WTE.MulT(logits, acts.LN1, S)
 	for s, e := range engines {
 		e.tokens = append(e.tokens, tokens[s])
 	}

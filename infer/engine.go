@@ -83,22 +83,22 @@ func (e *Engine) Append(tokens []int) ([]float32, error) {
 		}
 	}
 	e.buf.ensure(T, c.Embd)
-	p := &e.Model.P
-	C, V := c.Embd, c.VocabSize
+	w := &e.Model.W
+	C := c.Embd
 	res, ids := e.buf.res[:T*C], e.buf.ids[:T]
 	for t, id := range tokens {
 		ids[t] = int32(id)
 	}
-	model.EncoderForwardAt(res, ids, p.WTE, p.WPE, pos, 1, T, C)
+	model.EncoderForwardAt(res, ids, &w.WTE, w.WPE, pos, 1, T, C)
 	acts := e.buf.acts(T, C)
-	for l := range p.Blocks {
+	for l := range w.Blocks {
 		cache := e.caches[l]
 		attend := func(atty, qkv []float32) { cache.Forward(atty, qkv, pos, T) }
-		model.BlockForward(&acts, res, &p.Blocks[l], c.Activation, attend, T, C)
+		model.BlockForward(&acts, res, &w.Blocks[l], c.Activation, attend, T, C)
 	}
 	// Only the last position's logits: one pass over the [V, C] embedding.
-	model.LayerNormForward(e.lnf, e.lnfMean, e.lnfRstd, res[(T-1)*C:], p.LNFW, p.LNFB, 1, C)
-	model.LogitsForward(e.logits, e.lnf, p.WTE, 1, C, V)
+	model.LayerNormForward(e.lnf, e.lnfMean, e.lnfRstd, res[(T-1)*C:], w.LNFW, w.LNFB, 1, C)
+	w.WTE.MulT(e.logits, e.lnf, 1)
 	e.tokens = append(e.tokens, tokens...)
 	return e.logits, nil
 }

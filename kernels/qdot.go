@@ -52,6 +52,18 @@ func quantizeActs(dst []byte, x []float32) {
 	}
 }
 
+// roundActs writes into dst the values x [cols] takes as activation
+// blocks: d·q for each element, with quantizeActs's d and q.
+func roundActs(dst, x []float32) {
+	for b := 0; b < len(x)/Block; b++ {
+		xs, ds := x[b*Block:(b+1)*Block], dst[b*Block:(b+1)*Block]
+		d, id := scale127(xs)
+		for j, v := range xs {
+			ds[j] = d * float32(int8(math.Round(float64(v*id))))
+		}
+	}
+}
+
 // Reference kernels: one (row, row) dot product at a time.
 
 func dotBF16Go(nb int, w, x []byte) float32 {

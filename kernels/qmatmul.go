@@ -84,19 +84,42 @@ func qActs(kern *qKernel, x []float32, N, cols int) ([]byte, int, *[]byte) {
 	return b, st, p
 }
 
-var slabPool sync.Pool // *[]float32 scratch for dequantized slabs
+var (
+	slabPool  sync.Pool // *[]float32 scratch for dequantized slabs
+	roundPool sync.Pool // *[]float32 scratch for rounded activations
+)
 
-// qGemm is QMatmul for many rows: each slab of weight rows is dequantized
-// (in parallel) and multiplied by the GEMM, out[:, slab] = x @ slabᵀ.
-func qGemm(out, x []float32, w *QMatrix, N int) {
-	rows := max(64, (1<<19)/w.Cols/16*16) // slabs of about 2 MB of float32
-	p, _ := slabPool.Get().(*[]float32)
+// poolFloats returns a scratch of at least n floats from pool.
+func poolFloats(pool *sync.Pool, n int) *[]float32 {
+	p, _ := pool.Get().(*[]float32)
 	if p == nil {
 		p = new([]float32)
 	}
+	if cap(*p) < n {
+		*p = make([]float32, n)
+	}
+	return p
+}
+
+// qGemm is QMatmul for many rows: each slab of weight rows is dequantized
+// (in parallel) and multiplied by the GEMM, out[:, slab] = x @ slabᵀ.
+// Where the dot kernels quantize the activations (q8_0, q4_0), x is
+// rounded the same way first, so a row's result is the one the dot
+// kernels give, up to the order of float32 additions: a prompt and the
+// tokens decoded after it see the same weights and activations.
+func qGemm(out, x []float32, w *QMatrix, N int) {
+	rows := max(64, (1<<19)/w.Cols/16*16) // slabs of about 2 MB of float32
+	p := poolFloats(&slabPool, rows*w.Cols)
 	defer slabPool.Put(p)
-	if cap(*p) < rows*w.Cols {
-		*p = make([]float32, rows*w.Cols)
+	if qKernels[w.DType].actsInt8 {
+		xr := poolFloats(&roundPool, N*w.Cols)
+		defer roundPool.Put(xr)
+		For(N, 1, func(lo, hi int) {
+			for s := lo; s < hi; s++ {
+				roundActs((*xr)[s*w.Cols:(s+1)*w.Cols], x[s*w.Cols:(s+1)*w.Cols])
+			}
+		})
+		x = (*xr)[:N*w.Cols]
 	}
 	for r0 := 0; r0 < w.Rows; r0 += rows {
 		r1 := min(r0+rows, w.Rows)

@@ -66,8 +66,7 @@ func TestQMatmulMatchesReference(t *testing.T) {
 				x := randRows(rng, N, cols)
 				out := make([]float32, N*rows)
 				QMatmul(out, x, w, N)
-				// Prompts (N > QRowsMax) multiply float32 activations.
-				ref, scale := qmatmulRef(x, w, N, kern.actsInt8 && N <= QRowsMax)
+				ref, scale := qmatmulRef(x, w, N, kern.actsInt8)
 				for i, v := range out {
 					if e := math.Abs(float64(v) - ref[i]); e > 1e-5*scale[i]+1e-30 {
 						t.Fatalf("%s: out[%d] = %g, want %g (error %.2g of scale %.2g)", name, i, v, ref[i], e, scale[i])

@@ -32,17 +32,18 @@ type Attend func(atty, qkv []float32)
 //
 // x lands in a.Res2 and out in a.Res3; res may be a.Res2 and a.Res3 (in
 // place), since each residual add reads an element before writing it.
+// The weights w may be float32 views of the parameters or quantized.
 // Shapes: res [N,C]; a's buffers as documented on BlockActs.
-func BlockForward(a *BlockActs, res []float32, p *BlockViews, act Activation, attend Attend, N, C int) {
-	LayerNormForward(a.LN1, a.LN1Mean, a.LN1Rstd, res, p.LN1W, p.LN1B, N, C)
-	MatmulForward(a.QKV, a.LN1, p.QKVW, p.QKVB, N, C, 3*C)
+func BlockForward(a *BlockActs, res []float32, w *BlockWeights, act Activation, attend Attend, N, C int) {
+	LayerNormForward(a.LN1, a.LN1Mean, a.LN1Rstd, res, w.LN1W, w.LN1B, N, C)
+	w.QKV.Forward(a.QKV, a.LN1, N)
 	attend(a.AttY, a.QKV)
-	MatmulForward(a.AttProj, a.AttY, p.AttProjW, p.AttProjB, N, C, C)
+	w.AttProj.Forward(a.AttProj, a.AttY, N)
 	ResidualForward(a.Res2, res, a.AttProj, N*C)
-	LayerNormForward(a.LN2, a.LN2Mean, a.LN2Rstd, a.Res2, p.LN2W, p.LN2B, N, C)
-	MatmulForward(a.FCH, a.LN2, p.FCW, p.FCB, N, C, 4*C)
+	LayerNormForward(a.LN2, a.LN2Mean, a.LN2Rstd, a.Res2, w.LN2W, w.LN2B, N, C)
+	w.FC.Forward(a.FCH, a.LN2, N)
 	ActivationForward(a.FCHAct, a.FCH, act, N*4*C)
-	MatmulForward(a.FCProj, a.FCHAct, p.FCProjW, p.FCProjB, N, 4*C, C)
+	w.FCProj.Forward(a.FCProj, a.FCHAct, N)
 	ResidualForward(a.Res3, a.Res2, a.FCProj, N*C)
 }
 

@@ -8,7 +8,7 @@ import "github.com/gptgo/gptgo/kernels"
 //
 // Shapes: out [B,T,C], tokens [B,T], wte [V,C], wpe [maxT,C].
 func EncoderForward(out []float32, tokens []int32, wte, wpe []float32, B, T, C int) {
-	EncoderForwardAt(out, tokens, wte, wpe, 0, B, T, C)
+	EncoderForwardAt(out, tokens, &Table{F: wte, Rows: len(wte) / C, Cols: C}, wpe, 0, B, T, C)
 }
 
 // EncoderForwardAt is EncoderForward for sequences that continue at
@@ -16,16 +16,16 @@ func EncoderForward(out []float32, tokens []int32, wte, wpe []float32, B, T, C i
 //
 //	out[b,t,:] = wte[tokens[b,t],:] + wpe[pos+t,:]
 //
+// wte may be quantized: its rows are dequantized as they are read.
 // Shapes: out [B,T,C], tokens [B,T], wte [V,C], wpe [maxT,C] with pos+T <= maxT.
-func EncoderForwardAt(out []float32, tokens []int32, wte, wpe []float32, pos, B, T, C int) {
+func EncoderForwardAt(out []float32, tokens []int32, wte *Table, wpe []float32, pos, B, T, C int) {
 	kernels.For(B*T, 16, func(lo, hi int) {
 		for bt := lo; bt < hi; bt++ {
 			t := pos + bt%T
 			o := out[bt*C : (bt+1)*C]
-			w := wte[int(tokens[bt])*C : (int(tokens[bt])+1)*C]
-			p := wpe[t*C : (t+1)*C]
-			for i := range o {
-				o[i] = w[i] + p[i]
+			wte.Row(o, int(tokens[bt]))
+			for i, p := range wpe[t*C : (t+1)*C] {
+				o[i] += p
 			}
 		}
 	})

@@ -10,9 +10,10 @@ import (
 // activations of the last forward pass.
 type Model struct {
 	Config Config
-	Params []float32 // flat, laid out by Layout(Config)
+	Params []float32 // flat, laid out by Layout(Config); nil once quantized
 	Grads  []float32 // same layout; accumulated by Backward
 	P, G   Views     // typed views into Params and Grads
+	W      Weights   // what Forward reads: views of Params, or quantized
 
 	acts  *activations // sized for the last (B, T)
 	B, T  int          // shape of the last Forward
@@ -36,10 +37,22 @@ func NewEmpty(c Config) (*Model, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	n := NumParams(c)
-	m := &Model{Config: c, Params: make([]float32, n), Grads: make([]float32, n)}
+	return FromParams(c, make([]float32, NumParams(c)))
+}
+
+// FromParams returns a model of shape c that adopts params (NumParams(c)
+// floats laid out by Layout) as its parameters.
+func FromParams(c Config, params []float32) (*Model, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if n := NumParams(c); len(params) != n {
+		return nil, fmt.Errorf("model: %d parameters for a config of %d", len(params), n)
+	}
+	m := &Model{Config: c, Params: params, Grads: make([]float32, len(params))}
 	m.P = NewViews(m.Params, c)
 	m.G = NewViews(m.Grads, c)
+	m.W = FloatWeights(&m.P, c)
 	return m, nil
 }
 
@@ -75,16 +88,17 @@ func (m *Model) Forward(tokens, targets []int32, B, T int) (float32, error) {
 	a.tokens, a.targets = tokens, targets
 	V, C, NH, N := c.VocabSize, c.Embd, c.Heads, B*T
 
-	EncoderForward(a.encoded, tokens, m.P.WTE, m.P.WPE, B, T, C)
+	w := &m.W
+	EncoderForwardAt(a.encoded, tokens, &w.WTE, w.WPE, 0, B, T, C)
 	res := a.encoded
-	for l := range m.P.Blocks {
+	for l := range w.Blocks {
 		x := &a.blocks[l]
 		attend := func(atty, qkv []float32) { attention.Forward(atty, x.att, qkv, B, T, C, NH) }
-		BlockForward(&x.BlockActs, res, &m.P.Blocks[l], c.Activation, attend, N, C)
+		BlockForward(&x.BlockActs, res, &w.Blocks[l], c.Activation, attend, N, C)
 		res = x.Res3
 	}
-	LayerNormForward(a.lnf, a.lnfMean, a.lnfRstd, res, m.P.LNFW, m.P.LNFB, N, C)
-	LogitsForward(a.logits, a.lnf, m.P.WTE, N, C, V)
+	LayerNormForward(a.lnf, a.lnfMean, a.lnfRstd, res, w.LNFW, w.LNFB, N, C)
+	w.WTE.MulT(a.logits, a.lnf, N)
 	m.grads = targets != nil
 	if targets == nil {
 		return 0, nil
@@ -106,6 +120,9 @@ func (m *Model) Logits() []float32 {
 // Forward (which must have had targets). It calls the layers in the exact
 // reverse order of Forward.
 func (m *Model) Backward() error {
+	if m.Params == nil {
+		return fmt.Errorf("model: the weights are %v; training needs float32", m.W.DType)
+	}
 	if m.acts == nil || !m.grads {
 		return fmt.Errorf("model: Backward needs a Forward with targets first")
 	}
