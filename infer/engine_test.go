@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 )
 
@@ -64,10 +65,27 @@ func closeRow(t *testing.T, what string, got, want []float32) {
 
 // TestCachedDecodingMatchesRecompute checks prefill + cached decoding
 // against a full forward pass at every position, for several prompt
-// lengths (1 token, within one row block, across row blocks).
+// lengths (1 token, within one row block, across row blocks), in every
+// dtype. With q8_0 and q4_0 weights both paths round the activations to
+// int8 blocks (the prompt's GEMM as the decoding dot products do).
 func TestCachedDecodingMatchesRecompute(t *testing.T) {
+	for _, dt := range kernels.DTypes {
+		t.Run(dt.String(), func(t *testing.T) { cachedMatchesRecompute(t, dt) })
+	}
+}
+
+// quantized returns testModel(c, seed) in dtype dt.
+func quantized(t testing.TB, c model.Config, seed uint64, dt kernels.DType) *model.Model {
+	m := testModel(t, c, seed)
+	if err := m.Quantize(dt); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func cachedMatchesRecompute(t *testing.T, dt kernels.DType) {
 	c := smallConfig
-	m := testModel(t, c, 1)
+	m := quantized(t, c, 1, dt)
 	tokens := randomTokens(c.Context, c.VocabSize, 2)
 	want := fullLogits(t, m, tokens)
 	V := c.VocabSize
