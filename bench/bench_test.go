@@ -147,8 +147,8 @@ func TestRunBatched(t *testing.T) {
 	// Per token: a third of the weights (read once per step for three
 	// sequences) and the token's own KV cache.
 	c := smallConfig
-	w := model.DecodeWeightBytes(c)
-	if want := w/3 + model.DecodeBytesPerToken(c, PromptTokens, 5) - w; math.Abs(r.BytesPerToken-want) > 1e-9*want {
+	w := 4 * float64(model.NumParams(c)-(c.Context-1)*c.Embd)
+	if want := w/3 + model.DecodeBytesPerToken(c, w, PromptTokens, 5) - w; math.Abs(r.BytesPerToken-want) > 1e-9*want {
 		t.Fatalf("batched tg reads %v bytes per token, want %v", r.BytesPerToken, want)
 	}
 }

@@ -94,7 +94,7 @@ func generate(res *Result, g *groups, m *model.Model, test Test, r *rand.Rand) (
 	e, prompt := infer.NewEngine(m), randTokens(r, P, c.VocabSize)
 	res.Tokens = test.N
 	res.FlopsPerToken = model.DecodeFlopsPerToken(c, P, test.N)
-	res.BytesPerToken = model.DecodeBytesPerToken(c, P, test.N)
+	res.BytesPerToken = model.DecodeBytesPerToken(c, m.W.DecodeBytes(), P, test.N)
 	return func() (time.Duration, error) {
 		logits, err := e.Prefill(prompt)
 		if err != nil {
@@ -113,7 +113,7 @@ func generate(res *Result, g *groups, m *model.Model, test Test, r *rand.Rand) (
 			total += d
 			if test.Meter != nil {
 				bw := test.Meter.Measure(kernels.Threads(), 1)
-				got := float64(n) / d.Seconds() * model.DecodeBytesPerToken(c, P+done, n) / 1e9
+				got := float64(n) / d.Seconds() * model.DecodeBytesPerToken(c, m.W.DecodeBytes(), P+done, n) / 1e9
 				g.reads, g.fracs = append(g.reads, bw), append(g.fracs, got/bw)
 			}
 		}
@@ -139,8 +139,8 @@ func generateBatch(res *Result, m *model.Model, test Test, r *rand.Rand) (func()
 	b, next := infer.NewBatch(m), make([]int, S)
 	res.Seqs, res.Tokens = S, S*test.N
 	res.FlopsPerToken = model.DecodeFlopsPerToken(c, P, test.N)
-	w := model.DecodeWeightBytes(c)
-	res.BytesPerToken = w/float64(S) + model.DecodeBytesPerToken(c, P, test.N) - w // each sequence reads its own cache
+	w := m.W.DecodeBytes()
+	res.BytesPerToken = w/float64(S) + model.DecodeBytesPerToken(c, w, P, test.N) - w // each sequence reads its own cache
 	return func() (time.Duration, error) {
 		for s, e := range engines {
 			logits, err := e.Prefill(prompts[s])

@@ -14,6 +14,11 @@
 // use GPT-2's names and Hugging Face's shapes; gradients and both AdamW
 // moments share that layout, so optimizers and checkpoints are flat loops.
 //
+// The forward pass reads Weights: views of Params for a float32 model, or
+// after Model.Quantize the token embedding and the block matrices in bf16,
+// q8_0 or q4_0 (kernels.QMatrix, [out, in] rows) and the rest in float32.
+// A quantized model runs Forward (evaluation, inference) but not Backward.
+//
 // NumParams counts the parameters of a Config; TrainFlopsPerToken,
 // PrefillFlopsPerToken, DecodeFlopsPerToken and DecodeBytesPerToken
 // estimate the work and memory traffic per token from the same shape.

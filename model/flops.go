@@ -30,18 +30,18 @@ func DecodeFlopsPerToken(c Config, p, n int) float64 {
 }
 
 // DecodeBytesPerToken is the memory one decoding step must read, averaged
-// over n steps after a prompt of p tokens: every parameter once (of wpe
-// only one row) and the cached keys and values, all float32. Bandwidth
-// divided by it bounds generation speed.
-func DecodeBytesPerToken(c Config, p, n int) float64 {
+// over n steps after a prompt of p tokens: the weights, weightBytes (see
+// Weights.DecodeBytes), and the cached keys and values (float32).
+// Bandwidth divided by it bounds generation speed.
+func DecodeBytesPerToken(c Config, weightBytes float64, p, n int) float64 {
 	avgKeys := float64(p) + float64(n+1)/2
 	kv := 2 * float64(c.Layers) * avgKeys * float64(c.Embd)
-	return DecodeWeightBytes(c) + 4*kv
+	return weightBytes + 4*kv
 }
 
-// DecodeWeightBytes is the weight memory one decoding step reads: every
-// parameter once, of wpe only one row, float32. A batched step reads it
+// DecodeBytes is the weight memory one decoding step reads: every weight
+// once, of the position embedding only one row. A batched step reads it
 // once for all its sequences.
-func DecodeWeightBytes(c Config) float64 {
-	return 4 * float64(NumParams(c)-(c.Context-1)*c.Embd)
+func (w *Weights) DecodeBytes() float64 {
+	return float64(w.Bytes() - 4*(len(w.WPE)-w.WTE.Cols))
 }

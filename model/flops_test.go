@@ -3,6 +3,8 @@ package model
 import (
 	"math"
 	"testing"
+
+	"github.com/gptgo/gptgo/kernels"
 )
 
 func TestFlopCounts(t *testing.T) {
@@ -14,7 +16,27 @@ func TestFlopCounts(t *testing.T) {
 	if math.Abs(got-want) > 1 {
 		t.Fatalf("decode FLOPs %g, want %g", got, want)
 	}
-	if b := DecodeBytesPerToken(c, 0, 1); math.Abs(b-4*float64(124439808-1023*768+2*12*768)) > 1 {
+	w := 4 * float64(124439808-1023*768)
+	if b := DecodeBytesPerToken(c, w, 0, 1); math.Abs(b-w-4*float64(2*12*768)) > 1 {
 		t.Fatalf("decode bytes %g", b)
+	}
+}
+
+// A decoding step reads every weight once, of wpe one row, in the
+// weights' dtype.
+func TestDecodeBytes(t *testing.T) {
+	c := quantConfig
+	m := noisyModel(t, c, 1)
+	C := c.Embd
+	if got, want := m.W.DecodeBytes(), 4*float64(NumParams(c)-(c.Context-1)*C); got != want {
+		t.Fatalf("float32: %g bytes, want %g", got, want)
+	}
+	f32 := m.W.DecodeBytes()
+	if err := m.Quantize(kernels.Q4_0); err != nil {
+		t.Fatal(err)
+	}
+	matrices := float64(c.VocabSize*C + c.Layers*12*C*C)
+	if got, want := m.W.DecodeBytes(), f32-4*matrices+matrices*18/32; got != want {
+		t.Fatalf("q4_0: %g bytes, want %g", got, want)
 	}
 }
