@@ -30,7 +30,8 @@ func NewTable(w io.Writer, names []string, mfu, bandwidth bool) *Table {
 	for _, n := range names {
 		width = max(width, len(n))
 	}
-	cols := []column{{"model", -width}, {"params", 7}, {"threads", 7}, {"test", -13}, {"t/s", 16}, {"GFLOP/s", 8}}
+	cols := []column{{"model", -width}, {"params", 7}, {"dtype", -5}, {"size", 9}, {"threads", 7}, {"test", -13},
+		{"t/s", 16}, {"GFLOP/s", 8}}
 	if mfu {
 		cols = append(cols, column{"MFU", 6})
 	}
@@ -58,10 +59,10 @@ func (t *Table) WriteHeader() error {
 	return err
 }
 
-// WriteRow writes r, a result of the named model of params parameters
-// run on threads threads.
-func (t *Table) WriteRow(name string, params, threads int, r Result) error {
-	row := []string{name, HumanCount(params), strconv.Itoa(threads), r.Test,
+// WriteRow writes r, a result of the model rep describes.
+func (t *Table) WriteRow(rep *Report, r Result) error {
+	size := fmt.Sprintf("%.1f MB", float64(rep.WeightBytes)/1e6)
+	row := []string{rep.Model, HumanCount(rep.Params), rep.DType, size, strconv.Itoa(rep.Threads), r.Test,
 		fmt.Sprintf("%.2f ± %.2f", r.Mean, r.Stddev), fmt.Sprintf("%.1f", r.GFLOPS)}
 	if t.mfu {
 		row = append(row, fmt.Sprintf("%.1f%%", 100*r.MFU))

@@ -16,14 +16,15 @@ func TestTable(t *testing.T) {
 		{Test: "tg8", Mean: 950.74, Stddev: 1.5, GFLOPS: 13.8, MFU: 0.138, GBPerSec: 27.6, ReadGBs: 17.0, BWFrac: 1.62},
 	}
 	for _, r := range rows {
-		if err := tab.WriteRow("baby", 7234432, 1, r); err != nil {
+		rep := &Report{Model: "baby", Params: 7234432, DType: "q8_0", WeightBytes: 7688000, Threads: 1}
+		if err := tab.WriteRow(rep, r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	want := `| model |  params | threads | test          |              t/s |  GFLOP/s |    MFU |   GB/s | read GB/s | of bound |
-| ----- | ------: | ------: | ------------- | ---------------: | -------: | -----: | -----: | --------: | -------: |
-| baby  |    7.2M |       1 | pp16          |   7361.54 ± 0.00 |     17.6 |  17.6% |        |           |          |
-| baby  |    7.2M |       1 | tg8           |    950.74 ± 1.50 |     13.8 |  13.8% |   27.6 |      17.0 |     162% |
+	want := `| model |  params | dtype |      size | threads | test          |              t/s |  GFLOP/s |    MFU |   GB/s | read GB/s | of bound |
+| ----- | ------: | ----- | --------: | ------: | ------------- | ---------------: | -------: | -----: | -----: | --------: | -------: |
+| baby  |    7.2M | q8_0  |    7.7 MB |       1 | pp16          |   7361.54 ± 0.00 |     17.6 |  17.6% |        |           |          |
+| baby  |    7.2M | q8_0  |    7.7 MB |       1 | tg8           |    950.74 ± 1.50 |     13.8 |  13.8% |   27.6 |      17.0 |     162% |
 `
 	if b.String() != want {
 		t.Fatalf("table\n%s\nwant\n%s", b.String(), want)
@@ -34,7 +35,7 @@ func TestTable(t *testing.T) {
 	if err := tab.WriteHeader(); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Count(b.String(), "|"); got != 2*7 || !strings.HasPrefix(b.String(), "| model                  | ") {
+	if got := strings.Count(b.String(), "|"); got != 2*9 || !strings.HasPrefix(b.String(), "| model                  | ") {
 		t.Fatalf("header without MFU and bandwidth: %q", b.String())
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,8 +27,9 @@ const bandwidthBytes = 1 << 30
 type benchModel struct {
 	name   string
 	config model.Config
-	load   func() (*model.Model, error)
-	batch  int // default train batch
+	load   func(kernels.DType) (*model.Model, error) // a model with weights in that dtype
+	dtypes []kernels.DType                            // to benchmark
+	batch  int                                        // default train batch
 }
 
 func runBench(args []string) error {
@@ -35,6 +37,7 @@ func runBench(args []string) error {
 	presets := fs.String("preset", "tiny,gpt2", "comma-separated presets to run with random weights (vocabulary 50257)")
 	ckPath := fs.String("checkpoint", "", "benchmark a model instead of presets: a .ckpt or run folder, a model.safetensors (or its folder) or an llm.c .bin")
 	tokName := fs.String("tokenizer", "", "tokenizer for a model file that has none (llm.c, foreign safetensors)")
+	dtypeList := fs.String("dtype", "", "weight dtypes to benchmark, comma-separated: f32, bf16, q8_0, q4_0 (default: f32, or the checkpoint's own)")
 	pp := fs.String("p", "128,512", "prompt-processing test sizes (comma-separated; empty: none)")
 	tg := fs.String("n", "128", "generation test sizes, after a 16-token prompt (comma-separated; empty: none)")
 	seqs := fs.String("b", "1", "sequences decoded together in each tg test (comma-separated, e.g. 1,8; tok/s is their aggregate)")
@@ -81,16 +84,22 @@ func runBench(args []string) error {
 	}
 	threads := kernels.Threads()
 
+	dtypes, err := parseDTypes(*dtypeList)
+	if err != nil {
+		return err
+	}
 	var models []benchModel
 	if *ckPath != "" {
 		o, err := openModel(*ckPath, *tokName, false)
 		if err != nil {
 			return err
 		}
-		m := o.Model
-		models = append(models, benchModel{name: *ckPath, config: m.Config, batch: bench.DefaultTrainBatch(""),
-			load: func() (*model.Model, error) { return m, nil }})
-	} else if models, err = presetModels(*presets); err != nil {
+		bm := checkpointModel(*ckPath, o.Model)
+		if dtypes != nil {
+			bm.dtypes = dtypes
+		}
+		models = append(models, bm)
+	} else if models, err = presetModels(*presets, dtypes); err != nil {
 		return err
 	}
 	if *bw && plan.Kinds[bench.TG] && len(plan.TG) > 0 {
@@ -112,11 +121,13 @@ func benchModels(models []benchModel, plan bench.Plan, asJSON bool, threads, rep
 	}
 	var reports []bench.Report
 	for _, bm := range models {
-		r, err := benchOne(table, bm, plan, threads, reps, peak)
-		if err != nil {
-			return err
+		for _, dt := range bm.dtypes {
+			r, err := benchOne(table, bm, dt, plan, threads, reps, peak)
+			if err != nil {
+				return err
+			}
+			reports = append(reports, r)
 		}
-		reports = append(reports, r)
 	}
 	if !asJSON {
 		return nil
@@ -126,21 +137,27 @@ func benchModels(models []benchModel, plan bench.Plan, asJSON bool, threads, rep
 	return enc.Encode(reports)
 }
 
-// benchOne runs plan's tests on one model, reps repetitions each at
-// threads threads with MFU against peak, and writes each result to table
-// as it is measured unless table is nil. Tests beyond the model's context
-// are skipped with a note on stderr.
-func benchOne(table *bench.Table, bm benchModel, plan bench.Plan, threads, reps int, peak float64) (bench.Report, error) {
+// benchOne runs plan's tests on one model in one dtype, reps repetitions
+// each at threads threads with MFU against peak, and writes each result to
+// table as it is measured unless table is nil. Tests beyond the model's
+// context, and training with quantized weights, are skipped with a note on
+// stderr.
+func benchOne(table *bench.Table, bm benchModel, dt kernels.DType, plan bench.Plan, threads, reps int, peak float64) (bench.Report, error) {
 	c := bm.config
 	tests := plan.Tests(c, bm.batch)
-	m, err := bm.load()
+	m, err := bm.load(dt)
 	if err != nil {
 		return bench.Report{}, errorf("%s: %v", bm.name, err)
 	}
-	out := bench.Report{Model: bm.name, Params: model.NumParams(c), Config: c, Threads: threads, Reps: reps}
+	out := bench.Report{Model: bm.name, Params: model.NumParams(c), DType: dt.String(), WeightBytes: m.W.Bytes(),
+		Config: c, Threads: threads, Reps: reps}
 	for _, test := range tests {
 		if !test.Fits(c) {
 			fmt.Fprintf(cmdStderr, "gpt bench: %s: skipping %s (the context is %d)\n", bm.name, test, c.Context)
+			continue
+		}
+		if test.Kind == bench.Train && dt != kernels.F32 {
+			fmt.Fprintf(cmdStderr, "gpt bench: %s %v: skipping %s (training needs f32 weights)\n", bm.name, dt, test)
 			continue
 		}
 		r, err := bench.Run(m, test, reps, 1)
@@ -150,7 +167,7 @@ func benchOne(table *bench.Table, bm benchModel, plan bench.Plan, threads, reps 
 		r.SetPeak(peak)
 		out.Results = append(out.Results, r)
 		if table != nil {
-			if err := table.WriteRow(bm.name, out.Params, threads, r); err != nil {
+			if err := table.WriteRow(&out, r); err != nil {
 				return out, err
 			}
 		}
@@ -159,8 +176,12 @@ func benchOne(table *bench.Table, bm benchModel, plan bench.Plan, threads, reps 
 }
 
 // presetModels lists the comma-separated presets, with random weights and
-// the GPT-2 vocabulary, each built when it is benchmarked.
-func presetModels(presets string) ([]benchModel, error) {
+// the GPT-2 vocabulary, each built (and quantized) when it is benchmarked,
+// in dtypes (nil: f32).
+func presetModels(presets string, dtypes []kernels.DType) ([]benchModel, error) {
+	if dtypes == nil {
+		dtypes = []kernels.DType{kernels.F32}
+	}
 	var models []benchModel
 	for _, name := range strings.Split(presets, ",") {
 		name = strings.TrimSpace(name)
@@ -168,10 +189,67 @@ func presetModels(presets string) ([]benchModel, error) {
 		if err != nil {
 			return nil, errorf("--preset: %v", err)
 		}
-		models = append(models, benchModel{name: name, config: c, batch: bench.DefaultTrainBatch(name),
-			load: func() (*model.Model, error) { return model.New(c, 1) }})
+		if err := checkDTypes(c, dtypes); err != nil {
+			return nil, err
+		}
+		load := func(dt kernels.DType) (*model.Model, error) {
+			m, err := model.New(c, 1)
+			if err != nil {
+				return nil, err
+			}
+			return m, m.Quantize(dt)
+		}
+		models = append(models, benchModel{name: name, config: c, batch: bench.DefaultTrainBatch(name), load: load, dtypes: dtypes})
 	}
 	return models, nil
+}
+
+// checkpointModel benchmarks the opened model m in its own dtype or, from
+// float32 weights, a quantized copy of them for each other dtype.
+func checkpointModel(name string, m *model.Model) benchModel {
+	load := func(dt kernels.DType) (*model.Model, error) {
+		if dt == m.W.DType {
+			return m, nil
+		}
+		if m.Params == nil {
+			return nil, fmt.Errorf("--dtype %v: the file's weights are %v; benchmark the float32 checkpoint", dt, m.W.DType)
+		}
+		q, err := model.FromParams(m.Config, slices.Clone(m.Params))
+		if err != nil {
+			return nil, err
+		}
+		return q, q.Quantize(dt)
+	}
+	return benchModel{name: name, config: m.Config, batch: bench.DefaultTrainBatch(""), load: load,
+		dtypes: []kernels.DType{m.W.DType}}
+}
+
+// parseDTypes parses --dtype's comma-separated list (nil for "").
+func parseDTypes(s string) ([]kernels.DType, error) {
+	var out []kernels.DType
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		dt, err := kernels.ParseDType(f)
+		if err != nil {
+			return nil, errorf("--dtype: %v", err)
+		}
+		out = append(out, dt)
+	}
+	return out, nil
+}
+
+// checkDTypes reports, naming --dtype, a quantized dtype that c cannot take.
+func checkDTypes(c model.Config, dtypes []kernels.DType) error {
+	for _, dt := range dtypes {
+		if dt != kernels.F32 {
+			if err := model.CanQuantize(c); err != nil {
+				return errorf("--dtype %v: %v", dt, err)
+			}
+		}
+	}
+	return nil
 }
 
 func modelNames(ms []benchModel) []string {

@@ -33,6 +33,21 @@ func TestBenchCommand(t *testing.T) {
 		t.Fatalf("pp100 beyond the context of 64 not reported: %q", stderr)
 	}
 
+	// Several dtypes: a report each, training skipped with quantized weights.
+	code, out, stderr = runCmd(t, "", "bench", "--preset", "baby", "--dtype", "f32,q4_0", "-p", "16", "-n", "8",
+		"--train-batch", "1", "--train-context", "16", "-r", "1", "-o", "json", "--bandwidth=false")
+	got = nil
+	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil {
+		t.Fatalf("--dtype: code %d, %v, stderr %q", code, err, stderr)
+	}
+	if len(got) != 2 || got[0].DType != "f32" || got[1].DType != "q4_0" || len(got[0].Results) != 3 || len(got[1].Results) != 2 ||
+		got[0].WeightBytes != 4*got[0].Params || got[1].WeightBytes*5 > got[0].WeightBytes {
+		t.Fatalf("--dtype f32,q4_0: %+v", got)
+	}
+	if !strings.Contains(stderr, "q4_0: skipping train") {
+		t.Fatalf("skipped training not reported: %q", stderr)
+	}
+
 	// A checkpoint, as a table.
 	dir := testCheckpoint(t)
 	code, out, stderr = runCmd(t, "", "bench", "--checkpoint", dir, "-p", "8", "-n", "4", "-b", "1,3", "--tests", "pp,tg", "-r", "1", "--peak-gflops", "100")
@@ -54,6 +69,7 @@ func TestBenchErrors(t *testing.T) {
 		{[]string{"-o", "csv"}, "-o"},
 		{[]string{"--tests", "pp,foo"}, "unknown test"},
 		{[]string{"--checkpoint", "/nonexistent/x.ckpt"}, "no model at"},
+		{[]string{"--dtype", "f16"}, "--dtype: "},
 	} {
 		code, _, stderr := runCmd(t, "", append([]string{"bench"}, tc.args...)...)
 		wantFail(t, code, stderr, tc.want)

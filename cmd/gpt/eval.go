@@ -65,8 +65,9 @@ func runEval(args []string) error {
 	threads := addThreads(fs)
 	progress := addProgress(fs)
 	tokName := fs.String("tokenizer", "", "tokenizer for a model file that has none (llm.c, foreign safetensors)")
+	dtype := addDType(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: gpt eval --checkpoint MODEL --data FILE_OR_DIR [--batch 4] [--context N] [--max-batches N]\n\nMean cross-entropy and perplexity over consecutive windows of the data (deterministic).")
+		fmt.Fprintln(fs.Output(), "usage: gpt eval --checkpoint MODEL --data FILE_OR_DIR [--dtype q8_0] [--batch 4] [--context N] [--max-batches N]\n\nMean cross-entropy and perplexity over consecutive windows of the data (deterministic).")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -93,6 +94,9 @@ func runEval(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := convertModel(o, *dtype); err != nil {
+		return err
+	}
 	m, tok := o.Model, o.Tokenizer
 	T := *context
 	if T > m.Config.Context {
@@ -112,7 +116,7 @@ func runEval(args []string) error {
 	if err != nil {
 		return errorf("%v", oneLineErr(err))
 	}
-	fmt.Fprintf(cmdStdout, "eval %s on %s: %d tokens (%d batches of %dx%d), loss %.4f, perplexity %.2f, %.0f tok/s\n",
-		*ckPath, *dataPath, r.Tokens, r.Batches, r.B, r.T, r.Loss, math.Exp(r.Loss), float64(r.Tokens)/max(r.Seconds, 1e-9))
+	fmt.Fprintf(cmdStdout, "eval %s (%v) on %s: %d tokens (%d batches of %dx%d), loss %.4f, perplexity %.2f, %.0f tok/s\n",
+		*ckPath, m.W.DType, *dataPath, r.Tokens, r.Batches, r.B, r.T, r.Loss, math.Exp(r.Loss), float64(r.Tokens)/max(r.Seconds, 1e-9))
 	return nil
 }

@@ -6,11 +6,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gptgo/gptgo/checkpoints"
 	"github.com/gptgo/gptgo/data"
+	"github.com/gptgo/gptgo/kernels"
+	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
 	"github.com/gptgo/gptgo/train"
 )
@@ -81,6 +84,20 @@ func TestEval(t *testing.T) {
 	if line := fmt.Sprintf("160 tokens (5 batches of 2x16), loss %.4f", want2); code != 0 || !strings.Contains(out, line) {
 		t.Errorf("max-batches: %q, want %q", out, line)
 	}
+	// --dtype: the loss of the model quantized in memory.
+	for _, dt := range []kernels.DType{kernels.BF16, kernels.Q8_0, kernels.Q4_0} {
+		q, _ := ck.Model()
+		q, _ = model.FromParams(q.Config, slices.Clone(q.Params))
+		if err := q.Quantize(dt); err != nil {
+			t.Fatal(err)
+		}
+		wantQ, _, _ := train.Evaluate(q, data.Slice{Label: "q", IDs: toks}, 4, 32, 1000, nil)
+		out, _, code := runEvalCmd(t, "--checkpoint", src, "--data", txt, "--dtype", dt.String())
+		line := fmt.Sprintf("(%v) on %s: %d tokens (13 batches of 4x32), loss %.4f,", dt, txt, 13*4*32, wantQ)
+		if code != 0 || !strings.Contains(out, line) || wantQ == want {
+			t.Errorf("--dtype %v: exit %d, %q, want %q (f32 loss %.4f)", dt, code, out, line, want)
+		}
+	}
 	// Text shorter than one batch of the model's context: the window shrinks.
 	short := filepath.Join(dir, "short.txt")
 	os.WriteFile(short, []byte("hello there"), 0o644)
@@ -109,6 +126,7 @@ func TestEval(t *testing.T) {
 		{[]string{"--checkpoint", src, "--data", filepath.Join(dir, "bin.dat")}, "neither a token file nor text"},
 		{[]string{"--checkpoint", src, "--data", txt, "--batch", "100", "--context", "32"}, "fewer than batch size 100"},
 		{[]string{"--checkpoint", txt, "--data", txt}, "unknown model format"},
+		{[]string{"--checkpoint", src, "--data", txt, "--dtype", "q5_1"}, "--dtype: "},
 	} {
 		out, errOut, code := runEvalCmd(t, c.args...)
 		if code != 1 || out != "" || !strings.HasPrefix(errOut, "gpt eval: ") || !strings.Contains(errOut, c.want) || strings.Count(errOut, "\n") != 1 {

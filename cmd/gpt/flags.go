@@ -59,6 +59,27 @@ func openModel(path, tokName string, keepTrain bool) (*checkpoints.Opened, error
 	return o, nil
 }
 
+// addDType adds --dtype, the precision of the weights in memory.
+func addDType(fs *flag.FlagSet) *string {
+	return fs.String("dtype", "", "weights in memory: f32, bf16, q8_0 or q4_0 (default: as the file stores them)")
+}
+
+// convertModel converts o's model to the --dtype value s; "" keeps the
+// dtype the file stores.
+func convertModel(o *checkpoints.Opened, s string) error {
+	dt := o.Model.W.DType
+	if s != "" {
+		var err error
+		if dt, err = kernels.ParseDType(s); err != nil {
+			return errorf("--dtype: %v", err)
+		}
+	}
+	if err := o.Model.Quantize(dt); err != nil {
+		return errorf("--dtype %v: %v", dt, err)
+	}
+	return nil
+}
+
 // loadTokenizer resolves a --tokenizer value that needs no training.
 func loadTokenizer(name string) (tokenizer.Tokenizer, error) {
 	tok, err := tokenizer.Open(name)
@@ -87,5 +108,8 @@ func fileMB(path string) string {
 	if err != nil {
 		return "?"
 	}
-	return fmt.Sprintf("%.1f MB", float64(fi.Size())/1e6)
+	return megabytes(fi.Size())
 }
+
+// megabytes formats n bytes in MB (10^6).
+func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }

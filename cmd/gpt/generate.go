@@ -24,6 +24,7 @@ func init() {
 // generateFlags are gpt generate's flags.
 type generateFlags struct {
 	ckPath, tokName, prompt, promptFile string
+	dtype                               *string
 	maxTokens, topK, repLast            int
 	temp, topP, minP, repPen            float64
 	seed                                int64
@@ -38,6 +39,7 @@ func parseGenerateFlags(args []string) (*generateFlags, error) {
 	fs := newFlagSet("generate")
 	fs.StringVar(&f.ckPath, "checkpoint", "", "model: a .ckpt or run folder (its latest.ckpt), a model.safetensors (or its folder) or an llm.c .bin")
 	fs.StringVar(&f.tokName, "tokenizer", "", "tokenizer for a model file that has none (llm.c, foreign safetensors)")
+	f.dtype = addDType(fs)
 	fs.StringVar(&f.prompt, "prompt", "", "prompt text (default: --prompt-file, else stdin)")
 	fs.StringVar(&f.promptFile, "prompt-file", "", "read the prompt from a file")
 	fs.IntVar(&f.maxTokens, "max-tokens", 256, "tokens to generate at most (-1: until end-of-text or a stop string)")
@@ -126,6 +128,9 @@ func runGenerate(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := convertModel(o, *f.dtype); err != nil {
+		return err
+	}
 	g := infer.NewGenerator(o.Model, o.Tokenizer)
 	opts := f.options()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -147,7 +152,7 @@ func runGenerate(args []string) error {
 			return errorf("%v", err)
 		}
 		if f.stats {
-			fmt.Fprintf(cmdStderr, "[%s | seed %d]\n", st, opts.Sampler.Seed)
+			fmt.Fprintf(cmdStderr, "[%s | seed %d | %v weights, %s]\n", st, opts.Sampler.Seed, o.Model.W.DType, megabytes(int64(o.Model.W.Bytes())))
 		}
 		return nil
 	}

@@ -61,6 +61,12 @@ func TestGenerateCommand(t *testing.T) {
 	if code != 0 || e != f {
 		t.Fatalf("greedy depends on the seed: %q %q", e, f)
 	}
+	// --dtype quantizes on load; --stats names it and the weights' size.
+	src, _ := interopCheckpoint(t, t.TempDir())
+	code, _, stderr = runCmd(t, "", "generate", "--checkpoint", src, "--prompt", "ab", "--max-tokens", "4", "--dtype", "q4_0", "--stats")
+	if code != 0 || !strings.Contains(stderr, "| q4_0 weights, 0.0 MB]") {
+		t.Fatalf("--dtype q4_0: code %d stderr %q", code, stderr)
+	}
 	// Interactive: each line is a prompt.
 	code, g, stderr := runCmd(t, "Hello\n\nHello\n", "generate", "--checkpoint", dir, "--interactive", "--max-tokens", "20", "--seed", "5", "--ignore-eos")
 	if want := strings.Repeat(gen+"\n", 2); code != 0 || g != want {
@@ -87,6 +93,8 @@ func TestGenerateErrors(t *testing.T) {
 		{[]string{"--checkpoint", dir, "--stop", ""}, "empty stop"},
 		{[]string{"--checkpoint", dir, "stray"}, "unexpected argument"},
 		{[]string{"--checkpoint", dir, "--bogus"}, "bogus"},
+		{[]string{"--checkpoint", dir, "--dtype", "int8"}, "--dtype: "},
+		{[]string{"--checkpoint", dir, "--dtype", "q8_0"}, "--dtype q8_0: model: embedding width 16 is not a multiple of 32"},
 	} {
 		code, _, stderr := runCmd(t, "", append([]string{"generate"}, tc.args...)...)
 		wantFail(t, code, stderr, tc.want)
