@@ -28,8 +28,8 @@ type benchModel struct {
 	name   string
 	config model.Config
 	load   func(kernels.DType) (*model.Model, error) // a model with weights in that dtype
-	dtypes []kernels.DType                            // to benchmark
-	batch  int                                        // default train batch
+	dtypes []kernels.DType                           // to benchmark
+	batch  int                                       // default train batch
 }
 
 func runBench(args []string) error {
