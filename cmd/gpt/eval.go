@@ -94,7 +94,7 @@ func runEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := convertModel(o, *dtype); err != nil {
+	if err := dtype.convert(o); err != nil {
 		return err
 	}
 	m, tok := o.Model, o.Tokenizer

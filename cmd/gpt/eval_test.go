@@ -126,7 +126,7 @@ func TestEval(t *testing.T) {
 		{[]string{"--checkpoint", src, "--data", filepath.Join(dir, "bin.dat")}, "neither a token file nor text"},
 		{[]string{"--checkpoint", src, "--data", txt, "--batch", "100", "--context", "32"}, "fewer than batch size 100"},
 		{[]string{"--checkpoint", txt, "--data", txt}, "unknown model format"},
-		{[]string{"--checkpoint", src, "--data", txt, "--dtype", "q5_1"}, "--dtype: "},
+		{[]string{"--checkpoint", src, "--data", txt, "--dtype", "q5_1"}, `invalid value "q5_1" for flag -dtype`},
 	} {
 		out, errOut, code := runEvalCmd(t, c.args...)
 		if code != 1 || out != "" || !strings.HasPrefix(errOut, "gpt eval: ") || !strings.Contains(errOut, c.want) || strings.Count(errOut, "\n") != 1 {

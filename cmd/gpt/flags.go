@@ -59,23 +59,39 @@ func openModel(path, tokName string, keepTrain bool) (*checkpoints.Opened, error
 	return o, nil
 }
 
-// addDType adds --dtype, the precision of the weights in memory.
-func addDType(fs *flag.FlagSet) *string {
-	return fs.String("dtype", "", "weights in memory: f32, bf16, q8_0 or q4_0 (default: as the file stores them)")
+// dtypeFlag is --dtype: a weight dtype, or unset (the file's).
+type dtypeFlag struct {
+	dt  kernels.DType
+	set bool
 }
 
-// convertModel converts o's model to the --dtype value s; "" keeps the
-// dtype the file stores.
-func convertModel(o *checkpoints.Opened, s string) error {
-	dt := o.Model.W.DType
-	if s != "" {
-		var err error
-		if dt, err = kernels.ParseDType(s); err != nil {
-			return errorf("--dtype: %v", err)
-		}
+func (d *dtypeFlag) String() string {
+	if d == nil || !d.set {
+		return ""
 	}
-	if err := o.Model.Quantize(dt); err != nil {
-		return errorf("--dtype %v: %v", dt, err)
+	return d.dt.String()
+}
+
+func (d *dtypeFlag) Set(s string) (err error) {
+	d.dt, err = kernels.ParseDType(s)
+	d.set = err == nil
+	return err
+}
+
+// addDType adds --dtype, the precision of the weights in memory.
+func addDType(fs *flag.FlagSet) *dtypeFlag {
+	d := new(dtypeFlag)
+	fs.Var(d, "dtype", "weights in memory: f32, bf16, q8_0 or q4_0 (default: as the file stores them)")
+	return d
+}
+
+// convert converts o's model to the flag's dtype, if it was given.
+func (d *dtypeFlag) convert(o *checkpoints.Opened) error {
+	if !d.set {
+		return nil
+	}
+	if err := o.Model.Quantize(d.dt); err != nil {
+		return errorf("--dtype %v: %v", d.dt, err)
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ func init() {
 // generateFlags are gpt generate's flags.
 type generateFlags struct {
 	ckPath, tokName, prompt, promptFile string
-	dtype                               *string
+	dtype                               *dtypeFlag
 	maxTokens, topK, repLast            int
 	temp, topP, minP, repPen            float64
 	seed                                int64
@@ -128,7 +128,7 @@ func runGenerate(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := convertModel(o, *f.dtype); err != nil {
+	if err := f.dtype.convert(o); err != nil {
 		return err
 	}
 	g := infer.NewGenerator(o.Model, o.Tokenizer)

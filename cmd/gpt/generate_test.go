@@ -93,7 +93,7 @@ func TestGenerateErrors(t *testing.T) {
 		{[]string{"--checkpoint", dir, "--stop", ""}, "empty stop"},
 		{[]string{"--checkpoint", dir, "stray"}, "unexpected argument"},
 		{[]string{"--checkpoint", dir, "--bogus"}, "bogus"},
-		{[]string{"--checkpoint", dir, "--dtype", "int8"}, "--dtype: "},
+		{[]string{"--checkpoint", dir, "--dtype", "int8"}, `invalid value "int8" for flag -dtype: unknown dtype`},
 		{[]string{"--checkpoint", dir, "--dtype", "q8_0"}, "--dtype q8_0: model: embedding width 16 is not a multiple of 32"},
 	} {
 		code, _, stderr := runCmd(t, "", append([]string{"generate"}, tc.args...)...)
