@@ -28,10 +28,33 @@ type qDot func(nb int, w *byte, ldw int, x *byte, ldx int, out *float32, ldo int
 
 // qKernel is the set of dot kernels for one weight dtype.
 type qKernel struct {
-	name     string
-	r1, r4   qDot
-	r4x4     qDot
-	actsInt8 bool // x is quantized activations (else float32)
+	name       string
+	r1, r4     qDot
+	r4x4       qDot
+	actsInt8   bool // x is quantized activations (else float32)
+	evenBlocks bool // the kernels take an even nb only (two blocks a step)
+}
+
+// r1ViaR4 makes an r1 kernel of an r4 one: the four rows it reads are
+// the same row (ldw 0), so the one result is computed exactly as r4
+// computes each of its four.
+func r1ViaR4(r4 qDot) qDot {
+	return func(nb int, w *byte, _ int, x *byte, ldx int, out *float32, _ int) {
+		var o [4]float32
+		r4(nb, w, 0, x, ldx, &o[0], 1)
+		*out = o[0]
+	}
+}
+
+// r4x4ViaR4 makes an r4x4 kernel of four r4 calls, for instruction sets
+// with too few registers to hold sixteen accumulators.
+func r4x4ViaR4(r4 qDot) qDot {
+	return func(nb int, w *byte, ldw int, x *byte, ldx int, out *float32, ldo int) {
+		for s := range 4 {
+			r4(nb, w, ldw, (*byte)(unsafe.Add(unsafe.Pointer(x), s*ldx)), ldx,
+				(*float32)(unsafe.Add(unsafe.Pointer(out), 4*s*ldo)), ldo)
+		}
+	}
 }
 
 // quantizeActs writes x [cols] as activation blocks into dst
@@ -148,4 +171,13 @@ func init() {
 func addQKernel(dt DType, k *qKernel) {
 	qKernelSets[dt] = append(qKernelSets[dt], k)
 	qKernels[dt] = k
+}
+
+// qKernelFor returns the kernel set QMatmul uses for rows of nb blocks of
+// dt: the fastest, or the Go reference where the fastest cannot take nb.
+func qKernelFor(dt DType, nb int) *qKernel {
+	if k := qKernels[dt]; !k.evenBlocks || nb%2 == 0 {
+		return k
+	}
+	return qKernelsGo[dt]
 }

@@ -28,7 +28,7 @@ func QMatmul(out, x []float32, w *QMatrix, N int) {
 		qGemm(out, x, w, N)
 		return
 	}
-	kern := qKernels[w.DType]
+	kern := qKernelFor(w.DType, w.Cols/Block)
 	xb, xst, scratch := qActs(kern, x, N, w.Cols)
 	if scratch != nil {
 		defer actsPool.Put(scratch)

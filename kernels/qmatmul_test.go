@@ -56,7 +56,7 @@ func TestQMatmulMatchesReference(t *testing.T) {
 	for _, dt := range []DType{BF16, Q8_0, Q4_0} {
 		for _, kern := range qKernelSets[dt] {
 			useQKernel(t, dt, kern)
-			for _, sz := range [][3]int{{1, 1, 32}, {3, 5, 64}, {2, 4, 96}, {5, 67, 800}, {8, 9, 3072}, {4, 13, 768}, {13, 70, 96}, {33, 130, 160}} {
+			for _, sz := range [][3]int{{1, 1, 32}, {1, 1, 64}, {3, 5, 64}, {2, 4, 96}, {5, 67, 800}, {6, 67, 832}, {8, 9, 3072}, {4, 13, 768}, {7, 21, 128}, {13, 70, 96}, {33, 130, 160}} {
 				N, rows, cols := sz[0], sz[1], sz[2]
 				name := fmt.Sprintf("%v/%s/N%d_%dx%d", dt, kern.name, N, rows, cols)
 				w, err := Quantize(dt, randRows(rng, rows, cols), rows, cols)
@@ -78,32 +78,78 @@ func TestQMatmulMatchesReference(t *testing.T) {
 }
 
 // A row's result is the same bits alone or among up to QRowsMax others,
-// and for one thread or two.
+// and for one thread or two, in every kernel set.
 func TestQMatmulRowsAreIndependent(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	const rows, cols = 103, 256
 	for _, dt := range []DType{BF16, Q8_0, Q4_0} {
 		w, _ := Quantize(dt, randRows(rng, rows, cols), rows, cols)
 		x := randRows(rng, QRowsMax, cols)
-		for N := 1; N <= QRowsMax; N++ {
-			all := make([]float32, N*rows)
-			QMatmul(all, x, w, N)
-			one := make([]float32, rows)
-			for s := range N {
-				QMatmul(one, x[s*cols:], w, 1)
-				for i := range one {
-					if one[i] != all[s*rows+i] {
-						t.Fatalf("%v: row %d of %d: %g alone, %g in the batch", dt, s, N, one[i], all[s*rows+i])
+		for _, kern := range qKernelSets[dt] {
+			useQKernel(t, dt, kern)
+			name := fmt.Sprintf("%v/%s", dt, kern.name)
+			for N := 1; N <= QRowsMax; N++ {
+				all := make([]float32, N*rows)
+				QMatmul(all, x, w, N)
+				one := make([]float32, rows)
+				for s := range N {
+					QMatmul(one, x[s*cols:], w, 1)
+					for i := range one {
+						if one[i] != all[s*rows+i] {
+							t.Fatalf("%s: row %d of %d: %g alone, %g in the batch", name, s, N, one[i], all[s*rows+i])
+						}
 					}
 				}
 			}
+			out1, out2 := make([]float32, 5*rows), make([]float32, 5*rows)
+			withThreads(t, 1, func() { QMatmul(out1, x, w, 5) })
+			withThreads(t, 2, func() { QMatmul(out2, x, w, 5) })
+			for i := range out1 {
+				if out1[i] != out2[i] {
+					t.Fatalf("%s: out[%d] = %g on 1 thread, %g on 2", name, i, out1[i], out2[i])
+				}
+			}
 		}
-		out1, out2 := make([]float32, 5*rows), make([]float32, 5*rows)
-		withThreads(t, 1, func() { QMatmul(out1, x, w, 5) })
-		withThreads(t, 2, func() { QMatmul(out2, x, w, 5) })
-		for i := range out1 {
-			if out1[i] != out2[i] {
-				t.Fatalf("%v: out[%d] = %g on 1 thread, %g on 2", dt, i, out1[i], out2[i])
+	}
+}
+
+// The three kernels of every set give each (weight row, activation row)
+// pair the same bits, called directly on strided rows.
+func TestQDotKernelsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, dt := range []DType{BF16, Q8_0, Q4_0} {
+		for _, kern := range qKernelSets[dt] {
+			for _, cols := range []int{64, 128, 768, 96} {
+				nb := cols / Block
+				if kern.evenBlocks && nb%2 != 0 {
+					continue
+				}
+				w, _ := Quantize(dt, randRows(rng, 4, cols), 4, cols)
+				x := randRows(rng, 4, cols)
+				xb, xst, _ := qActs(kern, x, 4, cols)
+				st := w.Stride()
+				const ldo = 7 // outputs strided past the four written
+				var grid, four, one [4 * ldo]float32
+				kern.r4x4(nb, &w.Data[0], st, &xb[0], xst, &grid[0], ldo)
+				for s := range 4 {
+					kern.r4(nb, &w.Data[0], st, &xb[s*xst], xst, &four[s*ldo], ldo)
+					for i := range 4 {
+						kern.r1(nb, &w.Data[i*st], st, &xb[s*xst], xst, &one[s*ldo+i], ldo)
+					}
+				}
+				for s := range 4 {
+					for i := range 4 {
+						g, f, o := grid[s*ldo+i], four[s*ldo+i], one[s*ldo+i]
+						if g != f || g != o || g == 0 {
+							t.Fatalf("%v/%s cols %d: pair (%d,%d): r4x4 %g, r4 %g, r1 %g", dt, kern.name, cols, i, s, g, f, o)
+						}
+					}
+					for i := 4; i < ldo; i++ {
+						if grid[s*ldo+i] != 0 || four[s*ldo+i] != 0 || one[s*ldo+i] != 0 {
+							t.Fatalf("%v/%s: wrote past the four outputs of row %d", dt, kern.name, s)
+						}
+					}
+				}
 			}
 		}
 	}
