@@ -6,53 +6,44 @@ import (
 	"unsafe"
 )
 
-// The dot products of quantized weight rows with activation rows. bf16
+// The dot products of quantized weight rows with activation rows, four
+// weight rows (a group of the kernel layout, qlayout.go) at a time. bf16
 // rows are dotted with float32 activations. q8_0 and q4_0 rows are dotted
 // with activations quantized the same way, as llama.cpp does, so each
 // block is an integer dot product scaled once:
 //
 //	w·x = Σ_blocks d_w d_x Σ_j q_w[j] q_x[j]
 //
-// An activation block (actBlockBytes) is the float32 scale d_x, the
-// int32 sum of its q_x (which the integer kernels use to correct for an
-// offset weight encoding) and 32 int8 q_x.
+// An activation block (actBlockBytes) is laid out for the group layout:
+// its 32 int8 q_x as 8 chunks of 4, each chunk repeated four times (one
+// per weight row of a group: 128 bytes, chunk c at 16c), then the float32
+// scale d_x and the int32 Σq_x (which the integer kernels use to correct
+// for an offset weight encoding).
 
-const actBlockBytes = 8 + Block
+const actBlockBytes = 4*Block + 8
 
-// qDot computes out[s*ldo+i] = (row i of w) · (row s of x) for i < 4,
-// s < 4 (r4x4), i < 4, s = 0 (r4) or i = s = 0 (r1), over nb blocks. w
-// rows are ldw bytes apart, x rows ldx bytes apart. Each (row, row) pair
-// is computed by the same sequence of operations in all three, so a
-// result does not depend on which kernel produced it.
-type qDot func(nb int, w *byte, ldw int, x *byte, ldx int, out *float32, ldo int)
+// qDot computes out[s*ldo+i] = (row i of the group at w, s) · (row s of
+// x) for i < 4, s < 4 (r4x4) or i < 4, s = 0 (r4), over nb blocks. For
+// bf16, w's rows are ldw bytes apart and s is unused; for q8_0 and q4_0, w
+// is the group's quants and s its scales. x rows are ldx bytes apart.
+// Each (row, row) pair is computed by the same sequence of operations in
+// both, so a result does not depend on which kernel produced it.
+type qDot func(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
 
 // qKernel is the set of dot kernels for one weight dtype.
 type qKernel struct {
-	name       string
-	r1, r4     qDot
-	r4x4       qDot
-	actsInt8   bool // x is quantized activations (else float32)
-	evenBlocks bool // the kernels take an even nb only (two blocks a step)
-}
-
-// r1ViaR4 makes an r1 kernel of an r4 one: the four rows it reads are
-// the same row (ldw 0), so the one result is computed exactly as r4
-// computes each of its four.
-func r1ViaR4(r4 qDot) qDot {
-	return func(nb int, w *byte, _ int, x *byte, ldx int, out *float32, _ int) {
-		var o [4]float32
-		r4(nb, w, 0, x, ldx, &o[0], 1)
-		*out = o[0]
-	}
+	name     string
+	r4, r4x4 qDot
+	actsInt8 bool // x is quantized activations (else float32)
 }
 
 // r4x4ViaR4 makes an r4x4 kernel of four r4 calls, for instruction sets
-// with too few registers to hold sixteen accumulators.
+// with too few registers to hold four rows' accumulators.
 func r4x4ViaR4(r4 qDot) qDot {
-	return func(nb int, w *byte, ldw int, x *byte, ldx int, out *float32, ldo int) {
-		for s := range 4 {
-			r4(nb, w, ldw, (*byte)(unsafe.Add(unsafe.Pointer(x), s*ldx)), ldx,
-				(*float32)(unsafe.Add(unsafe.Pointer(out), 4*s*ldo)), ldo)
+	return func(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int) {
+		for r := range 4 {
+			r4(nb, w, ldw, s, (*byte)(unsafe.Add(unsafe.Pointer(x), r*ldx)), ldx,
+				(*float32)(unsafe.Add(unsafe.Pointer(out), 4*r*ldo)), ldo)
 		}
 	}
 }
@@ -65,14 +56,27 @@ func quantizeActs(dst []byte, x []float32) {
 		blk, xs := dst[b*actBlockBytes:(b+1)*actBlockBytes], x[b*Block:(b+1)*Block]
 		d, id := scale127(xs)
 		var sum int32
-		for j, v := range xs {
-			q := int8(math.Round(float64(v * id)))
-			blk[8+j] = byte(q)
-			sum += int32(q)
+		for c := range Block / 4 {
+			var chunk uint64
+			for j, v := range xs[4*c : 4*c+4] {
+				q := round127(v, id)
+				sum += int32(q)
+				chunk |= uint64(uint8(q)) << (8 * j)
+			}
+			chunk |= chunk << 32
+			binary.LittleEndian.PutUint64(blk[16*c:], chunk)
+			binary.LittleEndian.PutUint64(blk[16*c+8:], chunk)
 		}
-		binary.LittleEndian.PutUint32(blk, math.Float32bits(d))
-		binary.LittleEndian.PutUint32(blk[4:], uint32(sum))
+		binary.LittleEndian.PutUint32(blk[4*Block:], math.Float32bits(d))
+		binary.LittleEndian.PutUint32(blk[4*Block+4:], uint32(sum))
 	}
+}
+
+// round127 is v's int8 step count, round(v·id) with halves away from
+// zero (as C's roundf); |v·id| <= 127 by the choice of id.
+func round127(v, id float32) int8 {
+	f := float64(v * id)
+	return int8(int32(f + math.Copysign(0.5, f))) // no branch: the sign is a coin toss
 }
 
 // roundActs writes into dst the values x [cols] takes as activation
@@ -82,70 +86,86 @@ func roundActs(dst, x []float32) {
 		xs, ds := x[b*Block:(b+1)*Block], dst[b*Block:(b+1)*Block]
 		d, id := scale127(xs)
 		for j, v := range xs {
-			ds[j] = d * float32(int8(math.Round(float64(v*id))))
+			ds[j] = d * float32(round127(v, id))
 		}
 	}
 }
 
-// Reference kernels: one (row, row) dot product at a time.
+// Reference kernels: one (weight row i of a group, activation row) dot
+// product at a time, reading the layouts directly.
 
-func dotBF16Go(nb int, w, x []byte) float32 {
+func dotBF16Go(nb int, w []byte, ldw int, _ []byte, x []byte, i int) float32 {
 	var acc float32
 	for j := range nb * Block {
-		acc += F32FromBF16(binary.LittleEndian.Uint16(w[2*j:])) * math.Float32frombits(binary.LittleEndian.Uint32(x[4*j:]))
+		acc += F32FromBF16(binary.LittleEndian.Uint16(w[i*ldw+2*j:])) * math.Float32frombits(binary.LittleEndian.Uint32(x[4*j:]))
 	}
 	return acc
 }
 
-func dotQ8_0Go(nb int, w, x []byte) float32 {
+func dotQ8_0Go(nb int, w []byte, _ int, s, x []byte, i int) float32 {
 	var acc float32
 	for b := range nb {
-		wb, xb := w[b*34:], x[b*actBlockBytes:]
-		var s int32
-		for j := range Block {
-			s += int32(int8(wb[2+j])) * int32(int8(xb[8+j]))
+		wb, xb := w[b*4*Block:], x[b*actBlockBytes:]
+		var sum int32
+		for k := range Block {
+			c, j := k/4, k%4
+			sum += int32(int8(wb[(4*c+i)*4+j])) * int32(int8(xb[16*c+j]))
 		}
-		acc += F32FromF16(binary.LittleEndian.Uint16(wb)) * math.Float32frombits(binary.LittleEndian.Uint32(xb)) * float32(s)
+		acc += actScale(s, xb, b, i) * float32(sum)
 	}
 	return acc
 }
 
-func dotQ4_0Go(nb int, w, x []byte) float32 {
+func dotQ4_0Go(nb int, w []byte, _ int, s, x []byte, i int) float32 {
 	var acc float32
 	for b := range nb {
-		wb, xb := w[b*18:], x[b*actBlockBytes:]
-		var s int32
-		for j := range Block / 2 {
-			s += (int32(wb[2+j]&15) - 8) * int32(int8(xb[8+j]))
-			s += (int32(wb[2+j]>>4) - 8) * int32(int8(xb[8+Block/2+j]))
+		wb, xb := w[b*2*Block:], x[b*actBlockBytes:]
+		var sum int32
+		for k := range Block / 2 {
+			c, j := k/4, k%4
+			v := wb[(4*c+i)*4+j]
+			sum += (int32(v&15) - 8) * int32(int8(xb[16*c+j]))
+			sum += (int32(v>>4) - 8) * int32(int8(xb[16*(c+4)+j]))
 		}
-		acc += F32FromF16(binary.LittleEndian.Uint16(wb)) * math.Float32frombits(binary.LittleEndian.Uint32(xb)) * float32(s)
+		acc += actScale(s, xb, b, i) * float32(sum)
 	}
 	return acc
 }
 
-// goDots makes the three qDot kernels of a reference pair dot product.
-func goDots(dt DType, xBlockBytes int, dot func(nb int, w, x []byte) float32) (r1, r4, r4x4 qDot) {
-	grid := func(rows, xrows int) qDot {
-		return func(nb int, w *byte, ldw int, x *byte, ldx int, out *float32, ldo int) {
-			ws := unsafe.Slice(w, (rows-1)*ldw+nb*dt.BlockBytes())
+// actScale is d_w d_x for row i of block b: s the group's scales, xb the
+// activation block.
+func actScale(s, xb []byte, b, i int) float32 {
+	return F32FromF16(binary.LittleEndian.Uint16(s[8*b+2*i:])) * math.Float32frombits(binary.LittleEndian.Uint32(xb[4*Block:]))
+}
+
+type refDot func(nb int, w []byte, ldw int, s, x []byte, i int) float32
+
+// goDots makes the two qDot kernels of a reference dot product.
+func goDots(dt DType, xBlockBytes int, dot refDot) (r4, r4x4 qDot) {
+	grid := func(xrows int) qDot {
+		return func(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int) {
+			wn, sn := nb*4*(dt.BlockBytes()-2), nb*8
+			if dt == BF16 {
+				wn, sn = 3*ldw+nb*dt.BlockBytes(), 1
+			}
+			ws, ss := unsafe.Slice(w, wn), unsafe.Slice(s, sn)
 			xs := unsafe.Slice(x, (xrows-1)*ldx+nb*xBlockBytes)
-			os := unsafe.Slice(out, (xrows-1)*ldo+rows)
-			for s := range xrows {
-				for i := range rows {
-					os[s*ldo+i] = dot(nb, ws[i*ldw:], xs[s*ldx:])
+			os := unsafe.Slice(out, (xrows-1)*ldo+4)
+			for r := range xrows {
+				for i := range 4 {
+					os[r*ldo+i] = dot(nb, ws, ldw, ss, xs[r*ldx:], i)
 				}
 			}
 		}
 	}
-	return grid(1, 1), grid(4, 1), grid(4, 4)
+	return grid(1), grid(4)
 }
 
 var qKernelsGo = func() map[DType]*qKernel {
 	ks := map[DType]*qKernel{}
-	add := func(dt DType, xbb int, acts bool, dot func(nb int, w, x []byte) float32) {
-		r1, r4, r4x4 := goDots(dt, xbb, dot)
-		ks[dt] = &qKernel{name: "go", r1: r1, r4: r4, r4x4: r4x4, actsInt8: acts}
+	add := func(dt DType, xbb int, acts bool, dot refDot) {
+		r4, r4x4 := goDots(dt, xbb, dot)
+		ks[dt] = &qKernel{name: "go", r4: r4, r4x4: r4x4, actsInt8: acts}
 	}
 	add(BF16, 4*Block, false, dotBF16Go)
 	add(Q8_0, actBlockBytes, true, dotQ8_0Go)
@@ -171,13 +191,4 @@ func init() {
 func addQKernel(dt DType, k *qKernel) {
 	qKernelSets[dt] = append(qKernelSets[dt], k)
 	qKernels[dt] = k
-}
-
-// qKernelFor returns the kernel set QMatmul uses for rows of nb blocks of
-// dt: the fastest, or the Go reference where the fastest cannot take nb.
-func qKernelFor(dt DType, nb int) *qKernel {
-	if k := qKernels[dt]; !k.evenBlocks || nb%2 == 0 {
-		return k
-	}
-	return qKernelsGo[dt]
 }

@@ -28,33 +28,39 @@ func QMatmul(out, x []float32, w *QMatrix, N int) {
 		qGemm(out, x, w, N)
 		return
 	}
-	kern := qKernelFor(w.DType, w.Cols/Block)
+	if w.Rows == 0 {
+		return
+	}
+	kern := qKernels[w.DType]
 	xb, xst, scratch := qActs(kern, x, N, w.Cols)
 	if scratch != nil {
 		defer actsPool.Put(scratch)
 	}
-	st, nb := w.Stride(), w.Cols/Block
-	groups := w.Rows / 4
-	grain := max(1, (16<<10)/(4*st)) // about 16 KB of weights per unit
-	For(groups+1, grain, func(lo, hi int) {
-		var pad [4]float32
+	nb, groups := w.Cols/Block, groupsOf(w.Rows)
+	grain := max(1, (16<<10)/(4*w.DType.RowBytes(w.Cols))) // about 16 KB of weights per unit
+	For(groups, grain, func(lo, hi int) {
+		var pad [4 * 4]float32
 		for g := lo; g < hi; g++ {
-			i := 4 * g
-			if g == groups { // the rows past a multiple of four
-				for ; i < w.Rows; i++ {
-					for s := range N {
-						kern.r1(nb, &w.Data[i*st], st, &xb[s*xst], xst, &pad[0], 1)
-						out[s*w.Rows+i] = pad[0]
-					}
-				}
-				continue
-			}
+			wp, ldw, sp := w.group(g)
+			i, n := 4*g, min(4, w.Rows-4*g)
 			s := 0
 			for ; s+4 <= N; s += 4 {
-				kern.r4x4(nb, &w.Data[i*st], st, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
+				if n == 4 {
+					kern.r4x4(nb, wp, ldw, sp, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
+					continue
+				}
+				kern.r4x4(nb, wp, ldw, sp, &xb[s*xst], xst, &pad[0], 4)
+				for r := range 4 {
+					copy(out[(s+r)*w.Rows+i:(s+r)*w.Rows+i+n], pad[4*r:])
+				}
 			}
 			for ; s < N; s++ {
-				kern.r4(nb, &w.Data[i*st], st, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
+				if n == 4 {
+					kern.r4(nb, wp, ldw, sp, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
+					continue
+				}
+				kern.r4(nb, wp, ldw, sp, &xb[s*xst], xst, &pad[0], 4)
+				copy(out[s*w.Rows+i:s*w.Rows+i+n], pad[:n])
 			}
 		}
 	})

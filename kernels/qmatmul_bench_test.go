@@ -24,7 +24,7 @@ func BenchmarkQMatmul(b *testing.B) {
 	for _, dt := range []DType{BF16, Q8_0, Q4_0} {
 		q, _ := Quantize(dt, w, rows, cols)
 		b.Run(dt.String()+"/"+qKernels[dt].name, func(b *testing.B) {
-			b.SetBytes(int64(len(q.Data)))
+			b.SetBytes(int64(q.Bytes()))
 			for b.Loop() {
 				QMatmul(out, x, q, 1)
 			}

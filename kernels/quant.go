@@ -7,72 +7,93 @@ import (
 )
 
 // QMatrix is a [Rows, Cols] matrix kept in a reduced dtype (bf16, q8_0
-// or q4_0), row by row, each row Cols/Block blocks as DType documents.
-// Matrices multiply vectors along Cols: a weight for inference is stored
-// as [out, in] so that each output is one row's dot product.
+// or q4_0), each row Cols/Block blocks as DType documents. Matrices
+// multiply vectors along Cols: a weight for inference is stored as [out,
+// in] so that each output is one row's dot product. In memory the rows
+// are laid out for the dot kernels (see qlayout.go); Canonical gives
+// llama.cpp's row-by-row bytes, which files store.
 type QMatrix struct {
 	DType      DType
 	Rows, Cols int
-	Data       []byte // Rows * DType.RowBytes(Cols)
+	data       []byte // the kernel layout, Bytes() long
 }
 
-// NewQMatrix wraps data as a [rows, cols] matrix of dtype dt, checking
-// that the sizes agree.
+// NewQMatrix returns the [rows, cols] matrix of dtype dt whose rows, one
+// after another, are data (llama.cpp's layout, as Canonical returns),
+// checking that the sizes agree.
 func NewQMatrix(dt DType, rows, cols int, data []byte) (*QMatrix, error) {
+	m, err := newQMatrix(dt, rows, cols)
+	if err != nil {
+		return nil, err
+	}
+	st := dt.RowBytes(cols)
+	if want := rows * st; len(data) != want {
+		return nil, fmt.Errorf("kernels: %v matrix of %d x %d needs %d bytes, got %d", dt, rows, cols, want, len(data))
+	}
+	For(rows, 64, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			m.setRow(r, data[r*st:(r+1)*st])
+		}
+	})
+	return m, nil
+}
+
+// newQMatrix returns a zero [rows, cols] matrix of dtype dt.
+func newQMatrix(dt DType, rows, cols int) (*QMatrix, error) {
 	if dt == F32 || dt > Q4_0 {
 		return nil, fmt.Errorf("kernels: a QMatrix holds bf16, q8_0 or q4_0, not %v", dt)
 	}
 	if cols%Block != 0 || rows < 0 {
 		return nil, fmt.Errorf("kernels: %v matrix of %d x %d: the row length must be a multiple of %d", dt, rows, cols, Block)
 	}
-	if want := rows * dt.RowBytes(cols); len(data) != want {
-		return nil, fmt.Errorf("kernels: %v matrix of %d x %d needs %d bytes, got %d", dt, rows, cols, want, len(data))
-	}
-	return &QMatrix{DType: dt, Rows: rows, Cols: cols, Data: data}, nil
+	return &QMatrix{DType: dt, Rows: rows, Cols: cols, data: make([]byte, 4*groupsOf(rows)*dt.RowBytes(cols))}, nil
 }
 
-// Stride is the number of bytes per row.
-func (m *QMatrix) Stride() int { return m.DType.RowBytes(m.Cols) }
+// Canonical returns the rows one after another in llama.cpp's layout,
+// Rows * DType.RowBytes(Cols) bytes: what NewQMatrix takes.
+func (m *QMatrix) Canonical() []byte {
+	st := m.DType.RowBytes(m.Cols)
+	out := make([]byte, m.Rows*st)
+	for r := range m.Rows {
+		m.getRow(out[r*st:(r+1)*st], r)
+	}
+	return out
+}
+
+// Bytes is the memory the matrix holds.
+func (m *QMatrix) Bytes() int { return len(m.data) }
 
 // Quantize returns src [rows, cols] (row-major) in dtype dt.
 func Quantize(dt DType, src []float32, rows, cols int) (*QMatrix, error) {
-	m, err := NewQMatrix(dt, rows, cols, make([]byte, rows*dt.RowBytes(cols)))
-	if err != nil {
-		return nil, err
-	}
-	st := m.Stride()
-	For(rows, 16, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			quantizeRow(dt, m.Data[r*st:(r+1)*st], src[r*cols:(r+1)*cols])
-		}
-	})
-	return m, nil
+	return quantizeRows(dt, rows, cols, func(dst []float32, r int) { copy(dst, src[r*cols:(r+1)*cols]) })
 }
 
 // QuantizeT returns the transpose of src [cols, rows] in dtype dt, a
 // [rows, cols] matrix: a Conv1D weight [in, out] becomes [out, in].
 func QuantizeT(dt DType, src []float32, rows, cols int) (*QMatrix, error) {
-	m, err := NewQMatrix(dt, rows, cols, make([]byte, rows*dt.RowBytes(cols)))
+	return quantizeRows(dt, rows, cols, func(dst []float32, r int) {
+		for k := range dst {
+			dst[k] = src[k*rows+r]
+		}
+	})
+}
+
+// quantizeRows returns the [rows, cols] matrix in dtype dt whose row r
+// row(dst, r) writes.
+func quantizeRows(dt DType, rows, cols int, row func(dst []float32, r int)) (*QMatrix, error) {
+	m, err := newQMatrix(dt, rows, cols)
 	if err != nil {
 		return nil, err
 	}
-	st := m.Stride()
 	For(rows, 16, func(lo, hi int) {
-		row := make([]float32, cols)
+		x, blk := make([]float32, cols), make([]byte, dt.RowBytes(cols))
 		for r := lo; r < hi; r++ {
-			for k := range row {
-				row[k] = src[k*rows+r]
-			}
-			quantizeRow(dt, m.Data[r*st:(r+1)*st], row)
+			row(x, r)
+			quantizeRow(dt, blk, x)
+			m.setRow(r, blk)
 		}
 	})
 	return m, nil
-}
-
-// Row writes row r of m, dequantized, into dst [Cols].
-func (m *QMatrix) Row(dst []float32, r int) {
-	st := m.Stride()
-	dequantizeRow(m.DType, dst[:m.Cols], m.Data[r*st:(r+1)*st])
 }
 
 // quantizeRow writes the row x in dtype dt into dst (RowBytes(len(x))).
@@ -125,39 +146,14 @@ func quantizeQ4_0(blk []byte, x []float32) {
 	}
 }
 
-// dequantizeRow writes the row src of dtype dt into dst.
-func dequantizeRow(dt DType, dst []float32, src []byte) {
-	bb := dt.BlockBytes()
-	for b := 0; b < len(dst)/Block; b++ {
-		blk, ys := src[b*bb:(b+1)*bb], dst[b*Block:(b+1)*Block]
-		switch dt {
-		case BF16:
-			for j := range ys {
-				ys[j] = F32FromBF16(binary.LittleEndian.Uint16(blk[2*j:]))
-			}
-		case Q8_0:
-			d := F32FromF16(binary.LittleEndian.Uint16(blk))
-			for j := range ys {
-				ys[j] = d * float32(int8(blk[2+j]))
-			}
-		case Q4_0:
-			d := F32FromF16(binary.LittleEndian.Uint16(blk))
-			for j := range Block / 2 {
-				ys[j] = d * float32(int(blk[2+j]&15)-8)
-				ys[j+Block/2] = d * float32(int(blk[2+j]>>4)-8)
-			}
-		}
-	}
-}
-
 // scale127 is the int8 step of a block, d = max|x| / 127, and its
 // inverse (0 for a block of zeros).
 func scale127(x []float32) (d, id float32) {
-	var amax float32
+	var bits uint32 // of max|x|: for floats that are not NaN, |x| orders as its bits
 	for _, v := range x {
-		amax = max(amax, abs32(v))
+		bits = max(bits, math.Float32bits(v)&^(1<<31))
 	}
-	d = amax / 127
+	d = math.Float32frombits(bits) / 127
 	if d != 0 {
 		id = 1 / d
 	}

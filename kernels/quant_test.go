@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"math"
+	"slices"
 	"math/rand/v2"
 	"testing"
 )
@@ -95,8 +96,11 @@ func TestQuantizeRoundTripBounds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(m.Data) != rows*cols/Block*dt.BlockBytes() {
-			t.Fatalf("%v: %d bytes", dt, len(m.Data))
+		if got, want := len(m.Canonical()), rows*cols/Block*dt.BlockBytes(); got != want {
+			t.Fatalf("%v: %d bytes, want %d", dt, got, want)
+		}
+		if got, want := m.Bytes(), (rows+3)/4*4*cols/Block*dt.BlockBytes(); got != want {
+			t.Fatalf("%v: %d bytes in memory, want %d", dt, got, want)
 		}
 		row := make([]float32, cols)
 		for r := range rows {
@@ -133,7 +137,8 @@ func TestQuantizeBlockLayout(t *testing.T) {
 	for j := range x {
 		x[j] = float32(j - 16) // -16 .. 15
 	}
-	q8, _ := Quantize(Q8_0, x, 1, Block)
+	q8m, _ := Quantize(Q8_0, x, 1, Block)
+	q8 := struct{ Data []byte }{q8m.Canonical()}
 	if d := F32FromF16(uint16(q8.Data[0]) | uint16(q8.Data[1])<<8); math.Abs(float64(d)-16.0/127) > 1e-4 {
 		t.Fatalf("q8_0 scale %g, want 16/127", d)
 	}
@@ -143,7 +148,8 @@ func TestQuantizeBlockLayout(t *testing.T) {
 			t.Fatalf("q8_0 q[%d] = %d, want %d", j, got, want)
 		}
 	}
-	q4, _ := Quantize(Q4_0, x, 1, Block)
+	q4m, _ := Quantize(Q4_0, x, 1, Block)
+	q4 := struct{ Data []byte }{q4m.Canonical()}
 	if d := F32FromF16(uint16(q4.Data[0]) | uint16(q4.Data[1])<<8); d != 2 { // -16 / -8
 		t.Fatalf("q4_0 scale %g, want 2", d)
 	}
@@ -167,8 +173,36 @@ func TestQuantizeTIsTranspose(t *testing.T) {
 	for _, dt := range []DType{BF16, Q8_0, Q4_0} {
 		a, _ := QuantizeT(dt, w, out, in)
 		b, _ := Quantize(dt, wt, out, in)
-		if string(a.Data) != string(b.Data) {
+		if string(a.data) != string(b.data) {
 			t.Fatalf("%v: QuantizeT differs from Quantize of the transpose", dt)
+		}
+	}
+}
+
+// NewQMatrix of Canonical is the same matrix, byte for byte, in every
+// dtype and for row counts that are not a multiple of four.
+func TestQMatrixCanonicalRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, dt := range []DType{BF16, Q8_0, Q4_0} {
+		for _, rows := range []int{1, 4, 7, 13} {
+			m, _ := Quantize(dt, randRows(rng, rows, 96), rows, 96)
+			c := m.Canonical()
+			back, err := NewQMatrix(dt, rows, 96, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(back.data) != string(m.data) || string(back.Canonical()) != string(c) {
+				t.Fatalf("%v, %d rows: the canonical bytes do not round-trip", dt, rows)
+			}
+			// Row r of the canonical bytes dequantizes as the matrix's row r.
+			st := dt.RowBytes(96)
+			one, _ := NewQMatrix(dt, 1, 96, c[(rows-1)*st:])
+			a, b := make([]float32, 96), make([]float32, 96)
+			one.Row(a, 0)
+			m.Row(b, rows-1)
+			if !slices.Equal(a, b) {
+				t.Fatalf("%v: row %d differs from its canonical bytes", dt, rows-1)
+			}
 		}
 	}
 }

@@ -119,5 +119,5 @@ func qBytes(q *kernels.QMatrix) int {
 	if q == nil {
 		return 0
 	}
-	return len(q.Data)
+	return q.Bytes()
 }

@@ -1,0 +1,38 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// AVX-512 dot kernels from qdot_avx512_amd64.s; each is a qDot.
+
+//go:noescape
+func qdotQ8_0AVX512_4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+
+//go:noescape
+func qdotQ8_0AVX512_4x4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+
+//go:noescape
+func qdotQ4_0AVX512_4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+
+//go:noescape
+func qdotQ4_0AVX512_4x4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+
+//go:noescape
+func qdotBF16AVX512_4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+
+//go:noescape
+func qdotBF16AVX512_4x4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+
+func init() {
+	x := &cpu.X86
+	if !x.HasAVX512F || !x.HasAVX512BW || !x.HasAVX512VL {
+		return
+	}
+	addQKernel(BF16, &qKernel{name: "avx512", r4: qdotBF16AVX512_4, r4x4: qdotBF16AVX512_4x4})
+	if !x.HasAVX512VNNI {
+		return
+	}
+	addQKernel(Q8_0, &qKernel{name: "avx512vnni", r4: qdotQ8_0AVX512_4, r4x4: qdotQ8_0AVX512_4x4, actsInt8: true})
+	addQKernel(Q4_0, &qKernel{name: "avx512vnni", r4: qdotQ4_0AVX512_4, r4x4: qdotQ4_0AVX512_4x4, actsInt8: true})
+}
