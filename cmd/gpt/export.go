@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gptgo/gptgo/checkpoints"
+	"github.com/gptgo/gptgo/kernels"
 )
 
 func init() {
@@ -41,7 +42,11 @@ func runExport(args []string) error {
 		return err
 	}
 	ck, path := o.Checkpoint(), o.Path
-	if err := checkpoints.Save(*out, ck, checkpoints.SaveOptions{WeightsOnly: *weightsOnly, BF16: *bf16, Level: *level}); err != nil {
+	dtype := kernels.F32
+	if *bf16 {
+		dtype = kernels.BF16
+	}
+	if err := checkpoints.Save(*out, ck, checkpoints.SaveOptions{WeightsOnly: *weightsOnly, DType: dtype, Level: *level}); err != nil {
 		return errorf("%v", err)
 	}
 	kind := "weights-only float32"
