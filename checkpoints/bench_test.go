@@ -57,6 +57,8 @@ var benchVariants = []struct {
 	{"weights-f32-shuffle-level3", SaveOptions{WeightsOnly: true, Level: 3}},
 	{"weights-bf16-shuffle", SaveOptions{WeightsOnly: true, DType: kernels.BF16}},
 	{"weights-bf16-plain", SaveOptions{WeightsOnly: true, DType: kernels.BF16, NoShuffle: true}},
+	{"weights-q8_0", SaveOptions{WeightsOnly: true, DType: kernels.Q8_0}},
+	{"weights-q4_0", SaveOptions{WeightsOnly: true, DType: kernels.Q4_0}},
 	{"resumable-shuffle", SaveOptions{}},
 	{"resumable-plain", SaveOptions{NoShuffle: true}},
 }
