@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gptgo/gptgo/bench"
 	"github.com/gptgo/gptgo/checkpoints"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
@@ -167,6 +169,13 @@ func TestExportQuantized(t *testing.T) {
 	}
 
 	q8 := filepath.Join(dir, "q8_0.ckpt")
+	// bench runs a quantized file in its own dtype.
+	code, out, stderr := runCmd(t, "", "bench", "--checkpoint", q8, "-p", "8", "-n", "4", "--tests", "pp,tg", "-r", "1",
+		"-o", "json", "--bandwidth=false")
+	var reps []bench.Report
+	if err := json.Unmarshal([]byte(out), &reps); code != 0 || err != nil || len(reps) != 1 || reps[0].DType != "q8_0" {
+		t.Fatalf("bench --checkpoint %s: exit %d, %v, %q, %q", q8, code, err, out, stderr)
+	}
 	small := testCheckpoint(t)
 	for _, c := range []struct {
 		args []string
