@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
 )
@@ -54,8 +55,10 @@ var benchVariants = []struct {
 	{"weights-f32-shuffle", SaveOptions{WeightsOnly: true}},
 	{"weights-f32-plain", SaveOptions{WeightsOnly: true, NoShuffle: true}},
 	{"weights-f32-shuffle-level3", SaveOptions{WeightsOnly: true, Level: 3}},
-	{"weights-bf16-shuffle", SaveOptions{WeightsOnly: true, BF16: true}},
-	{"weights-bf16-plain", SaveOptions{WeightsOnly: true, BF16: true, NoShuffle: true}},
+	{"weights-bf16-shuffle", SaveOptions{WeightsOnly: true, DType: kernels.BF16}},
+	{"weights-bf16-plain", SaveOptions{WeightsOnly: true, DType: kernels.BF16, NoShuffle: true}},
+	{"weights-q8_0", SaveOptions{WeightsOnly: true, DType: kernels.Q8_0}},
+	{"weights-q4_0", SaveOptions{WeightsOnly: true, DType: kernels.Q4_0}},
 	{"resumable-shuffle", SaveOptions{}},
 	{"resumable-plain", SaveOptions{NoShuffle: true}},
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
 )
@@ -21,8 +22,9 @@ const FormatVersion = 1
 type Checkpoint struct {
 	Config     model.Config
 	Tokenizer  tokenizer.Spec
-	Params     []float32   // model.NumParams(Config) values in model.Layout order
-	Train      *TrainState // nil in a weights-only (inference) file
+	Params     []float32      // model.NumParams(Config) values in model.Layout order
+	Weights    *model.Weights // quantized (q8_0, q4_0) weights, used when Params is nil
+	Train      *TrainState    // nil in a weights-only (inference) file
 	Provenance Provenance
 }
 
@@ -88,15 +90,28 @@ func Version() string {
 }
 
 // Model returns a model with ck's config that adopts ck.Params: the model
-// and the checkpoint share the parameter buffer afterwards.
+// and the checkpoint share the parameter buffer afterwards. Without Params
+// it is the quantized model of ck.Weights (see model.FromWeights).
 func (ck *Checkpoint) Model() (*model.Model, error) {
 	if err := ck.Config.Validate(); err != nil {
 		return nil, fmt.Errorf("checkpoint config: %v", err)
+	}
+	if ck.Params == nil && ck.Weights != nil {
+		return model.FromWeights(ck.Config, *ck.Weights)
 	}
 	if n := model.NumParams(ck.Config); len(ck.Params) != n {
 		return nil, fmt.Errorf("checkpoint has %d parameters, its config needs %d", len(ck.Params), n)
 	}
 	return model.FromParams(ck.Config, ck.Params)
+}
+
+// DType is the dtype ck's matrices are in: F32 for Params, else the
+// Weights'.
+func (ck *Checkpoint) DType() kernels.DType {
+	if ck.Params == nil && ck.Weights != nil {
+		return ck.Weights.DType
+	}
+	return kernels.F32
 }
 
 // jsonFloat is a float64 whose JSON form allows NaN and ±Inf (as strings).

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
 )
@@ -165,7 +166,7 @@ func TestBF16(t *testing.T) {
 	if err := Save(f32, ck, SaveOptions{WeightsOnly: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := Save(b16, ck, SaveOptions{WeightsOnly: true, BF16: true}); err != nil {
+	if err := Save(b16, ck, SaveOptions{WeightsOnly: true, DType: kernels.BF16}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := Load(b16)
@@ -188,7 +189,7 @@ func TestBF16(t *testing.T) {
 
 	// bf16 is only for weights-only files.
 	ck2 := smallCheckpoint(t)
-	err = Save(filepath.Join(dir, "x.ckpt"), ck2, SaveOptions{BF16: true})
+	err = Save(filepath.Join(dir, "x.ckpt"), ck2, SaveOptions{DType: kernels.BF16})
 	if err == nil || !strings.Contains(err.Error(), "weights-only") {
 		t.Fatalf("bf16 resumable save: err = %v", err)
 	}

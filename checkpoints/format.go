@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 
+	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
 )
@@ -21,13 +22,8 @@ const (
 	flagWeightsOnly = 1 << iota
 	flagBF16
 	flagShuffled
-	knownFlags = flagWeightsOnly | flagBF16 | flagShuffled
-)
-
-// Tensor data types in the tensor table.
-const (
-	dtypeF32  = "f32"
-	dtypeBF16 = "bf16"
+	flagQuantized // matrices q8_0 or q4_0 (as the tensor table says), the rest f32
+	knownFlags    = flagWeightsOnly | flagBF16 | flagShuffled | flagQuantized
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -74,6 +70,12 @@ func unmarshalHeader(b []byte) (header, error) {
 	if h.flags&flagBF16 != 0 && h.flags&flagWeightsOnly == 0 {
 		return header{}, fmt.Errorf("bad header: bfloat16 tensors in a resumable checkpoint")
 	}
+	if h.flags&flagQuantized != 0 && h.flags&flagWeightsOnly == 0 {
+		return header{}, fmt.Errorf("bad header: quantized tensors in a resumable checkpoint")
+	}
+	if h.flags&flagQuantized != 0 && h.flags&flagBF16 != 0 {
+		return header{}, fmt.Errorf("bad header: both the bfloat16 and the quantized flag")
+	}
 	return h, nil
 }
 
@@ -107,9 +109,11 @@ type adamWMeta struct {
 // tensorEntry is one row of the tensor table.
 type tensorEntry struct {
 	Name   string `json:"name"`
-	DType  string `json:"dtype"`
-	Shape  []int  `json:"shape"`
+	DType  string `json:"dtype"`  // f32, bf16, q8_0 or q4_0 (kernels.DType's names)
+	Shape  []int  `json:"shape"`  // model.Layout's, or [rows, cols] of a quantized matrix
 	Offset int64  `json:"offset"` // bytes into the tensor data
+
+	size int64 // bytes of data, in the table tensorTable returns
 }
 
 // Tensor name prefixes of the AdamW moments.
@@ -118,26 +122,69 @@ const (
 	prefixV = "adamw.v."
 )
 
-// tensorTable returns the table of a file of config c and the data length.
-func tensorTable(c model.Config, resumable, bf16 bool) ([]tensorEntry, int64) {
-	dtype, size := dtypeF32, int64(4)
-	if bf16 {
-		dtype, size = dtypeBF16, 2
+// storage is how a file stores its tensors.
+type storage struct {
+	resumable bool          // the AdamW moments follow the parameters (float32 only)
+	dtype     kernels.DType // F32 or BF16: every tensor; Q8_0 or Q4_0: the matrices, the rest f32
+}
+
+// quantized reports whether the matrices are stored as kernels.QMatrix
+// bytes.
+func (s storage) quantized() bool { return s.dtype == kernels.Q8_0 || s.dtype == kernels.Q4_0 }
+
+// flags returns the header flags of s.
+func (s storage) flags() uint32 {
+	var f uint32
+	if !s.resumable {
+		f |= flagWeightsOnly
 	}
+	switch {
+	case s.dtype == kernels.BF16:
+		f |= flagBF16
+	case s.quantized():
+		f |= flagQuantized
+	}
+	return f
+}
+
+// tensorTable returns the table of a file of config c stored as st and
+// the data length. A quantized matrix is listed with its QMatrix shape:
+// [V, C] for wte, [out, in] (the transpose of Layout's) for a block's.
+func tensorTable(c model.Config, st storage) ([]tensorEntry, int64) {
 	layout := model.Layout(c)
+	shape := model.EmptyWeights(c, st.dtype)
+	slots := shape.Slots()
 	prefixes := []string{""}
-	if resumable {
+	if st.resumable {
 		prefixes = append(prefixes, prefixM, prefixV)
 	}
 	var ts []tensorEntry
 	var off int64
 	for _, p := range prefixes {
-		for _, t := range layout {
-			ts = append(ts, tensorEntry{Name: p + t.Name, DType: dtype, Shape: t.Shape, Offset: off})
-			off += int64(t.Size) * size
+		for i, t := range layout {
+			e := tensorEntry{Name: p + t.Name, DType: kernels.F32.String(), Shape: t.Shape, Offset: off, size: 4 * int64(t.Size)}
+			switch s := slots[i]; {
+			case st.dtype == kernels.BF16:
+				e.DType, e.size = kernels.BF16.String(), 2*int64(t.Size)
+			case st.quantized() && s.Q != nil:
+				e.DType, e.Shape = st.dtype.String(), []int{s.Rows, s.Cols}
+				e.size = int64(s.Rows) * int64(st.dtype.RowBytes(s.Cols))
+			}
+			ts = append(ts, e)
+			off += e.size
 		}
 	}
 	return ts, off
+}
+
+// tensorDType parses a tensor table dtype.
+func tensorDType(s string) (kernels.DType, bool) {
+	for _, dt := range kernels.DTypes {
+		if dt.String() == s {
+			return dt, true
+		}
+	}
+	return 0, false
 }
 
 func (t tensorEntry) String() string {

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/gptgo/gptgo/kernels"
 )
 
 // Format names a model file format gptgo reads and writes.
@@ -114,13 +116,17 @@ func Import(path string, opt ImportOptions) (*Checkpoint, Format, []string, erro
 	return ck, format, notes, nil
 }
 
-// Export writes ck to path in format: a weights-only float32 checkpoint,
-// a Hugging Face model.safetensors (with config.json beside it) or an
-// llm.c version 3 model file.
+// Export writes ck to path in format: a weights-only checkpoint (float32,
+// or quantized as ck's Weights are), a Hugging Face model.safetensors
+// (with config.json beside it) or an llm.c version 3 model file; the
+// foreign formats need float32 Params.
 func Export(path string, ck *Checkpoint, format Format) error {
+	if dt := ck.DType(); dt != kernels.F32 && format != FormatGptgo {
+		return fmt.Errorf("exporting %s: the weights are %v and a %s file holds float32; convert from the float32 checkpoint", path, dt, format.Describe())
+	}
 	switch format {
 	case FormatGptgo:
-		return Save(path, ck, SaveOptions{WeightsOnly: true})
+		return Save(path, ck, SaveOptions{WeightsOnly: true, DType: ck.DType()})
 	case FormatSafetensors:
 		return ExportHF(path, ck)
 	case FormatLlmc:

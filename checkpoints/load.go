@@ -11,6 +11,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 )
 
@@ -22,7 +23,9 @@ const maxMetaLen = 1 << 30
 const maxDim = 1 << 24
 
 // Load reads a checkpoint written by Save. Parameters stored as bfloat16
-// come back as float32. Every error names the file.
+// come back as float32 (widening is exact); a quantized file comes back as
+// Weights (its matrices as stored, never as float32) with Params nil.
+// Every error names the file.
 func Load(path string) (*Checkpoint, error) {
 	ck, err := load(path)
 	if err != nil {
@@ -71,35 +74,22 @@ func load(path string) (*Checkpoint, error) {
 	if c.VocabSize > maxDim || c.Context > maxDim || c.Layers > maxDim || c.Embd > maxDim {
 		return nil, fmt.Errorf("implausible model config %+v", c)
 	}
-	weightsOnly, bf16, shuffle := h.flags&flagWeightsOnly != 0, h.flags&flagBF16 != 0, h.flags&flagShuffled != 0
-	if weightsOnly != (m.Train == nil) {
+	if (h.flags&flagWeightsOnly != 0) != (m.Train == nil) {
 		return nil, errors.New("header and metadata disagree on whether the file holds a training state")
 	}
-	want, dataLen := tensorTable(c, !weightsOnly, bf16)
-	if len(m.Tensors) != len(want) {
-		return nil, fmt.Errorf("tensor table has %d tensors, the model layout needs %d", len(m.Tensors), len(want))
+	st, err := fileStorage(h, m.Tensors)
+	if err != nil {
+		return nil, err
 	}
-	for i := range want {
-		if !sameEntry(m.Tensors[i], want[i]) {
-			return nil, fmt.Errorf("tensor table does not match the model layout: entry %d is %v, want %v", i, m.Tensors[i], want[i])
-		}
+	want, dataLen := tensorTable(c, st)
+	if err := checkTable(m.Tensors, want, int64(h.dataLen), st.resumable); err != nil {
+		return nil, err
 	}
 	if uint64(dataLen) != h.dataLen {
 		return nil, fmt.Errorf("header says %d bytes of tensor data, the model layout needs %d", h.dataLen, dataLen)
 	}
-
-	n := model.NumParams(c)
-	ck := &Checkpoint{Config: c, Tokenizer: m.Tokenizer, Provenance: m.Provenance, Params: make([]float32, n)}
-	bufs := [][]float32{ck.Params}
-	if t := m.Train; t != nil {
-		ck.Train = &TrainState{Step: t.Step, Epoch: t.Epoch, Loader: t.Loader, RNG: t.RNG, Hyper: t.Hyper,
-			BestValLoss: float64(t.BestValLoss),
-			AdamW: AdamWState{Beta1: t.AdamW.Beta1, Beta2: t.AdamW.Beta2, Eps: t.AdamW.Eps,
-				WeightDecay: t.AdamW.WeightDecay, Step: t.AdamW.Step,
-				M: make([]float32, n), V: make([]float32, n)}}
-		bufs = append(bufs, ck.Train.AdamW.M, ck.Train.AdamW.V)
-	}
-	if err := readTensors(bufs, sr, model.Layout(c), bf16, shuffle); err != nil {
+	ck := newCheckpoint(&m)
+	if err := readData(ck, sr, st, want, h.flags&flagShuffled != 0); err != nil {
 		return nil, err
 	}
 	// Read to the end so the zstd frame checksum is verified too.
@@ -151,31 +141,172 @@ func readHeader(r io.ReaderAt, size int64) (header, error) {
 	return h, nil
 }
 
-// readTensors fills bufs from r, the inverse of writeTensors.
-func readTensors(bufs [][]float32, r io.Reader, layout []model.Tensor, bf16, shuffle bool) error {
-	size := 4
-	if bf16 {
-		size = 2
+// fileStorage returns how the file of header h and tensor table ts
+// stores its tensors; a quantized file's dtype is that of its first
+// tensor, wte.
+func fileStorage(h header, ts []tensorEntry) (storage, error) {
+	st := storage{resumable: h.flags&flagWeightsOnly == 0}
+	switch {
+	case h.flags&flagBF16 != 0:
+		st.dtype = kernels.BF16
+	case h.flags&flagQuantized != 0:
+		if len(ts) == 0 {
+			return st, errors.New("empty tensor table")
+		}
+		st.dtype, _ = tensorDType(ts[0].DType)
+		if !st.quantized() {
+			return st, fmt.Errorf("tensor table entry 0, %s: dtype %q in a quantized file (want q8_0 or q4_0)", ts[0].Name, ts[0].DType)
+		}
 	}
-	scratch := make([]byte, ShuffleChunk*size)
-	for _, buf := range bufs {
-		for _, t := range layout {
-			x := buf[t.Offset : t.Offset+t.Size]
-			for lo := 0; lo < len(x); lo += ShuffleChunk {
-				c := x[lo:min(lo+ShuffleChunk, len(x))]
-				b := scratch[:len(c)*size]
-				if _, err := io.ReadFull(r, b); err != nil {
-					return streamError(err)
-				}
-				if bf16 {
-					decodeBF16(c, b, shuffle)
-				} else {
-					decodeF32(c, b, shuffle)
-				}
+	return st, nil
+}
+
+// checkTable compares a file's tensor table got with want, the table of
+// its config and storage; dataLen is the tensor data length the header
+// declares. Each error names the entry and its tensor.
+func checkTable(got, want []tensorEntry, dataLen int64, resumable bool) error {
+	if len(got) != len(want) {
+		return fmt.Errorf("tensor table has %d tensors, the model layout needs %d", len(got), len(want))
+	}
+	for i, w := range want {
+		g := got[i]
+		if err := checkDType(g, w, resumable); err != nil {
+			return fmt.Errorf("tensor table entry %d, %s: %v", i, g.Name, err)
+		}
+		if !sameEntry(g, w) {
+			return fmt.Errorf("tensor table does not match the model layout: entry %d is %v, want %v", i, g, w)
+		}
+		end := dataLen
+		if i+1 < len(got) {
+			end = got[i+1].Offset
+		}
+		if n := end - g.Offset; n != w.size {
+			return fmt.Errorf("tensor table entry %d, %s: %d bytes of data, %s %v needs %d", i, g.Name, n, w.DType, w.Shape, w.size)
+		}
+	}
+	return nil
+}
+
+// checkDType checks the dtype of table entry g against want's.
+func checkDType(g, want tensorEntry, resumable bool) error {
+	dt, ok := tensorDType(g.DType)
+	switch {
+	case !ok:
+		return fmt.Errorf("unknown dtype %q (want f32, bf16, q8_0 or q4_0)", g.DType)
+	case resumable && dt != kernels.F32:
+		return fmt.Errorf("a %v tensor in a resumable checkpoint, which keeps float32", dt)
+	case g.DType != want.DType:
+		return fmt.Errorf("dtype %s, this file stores it as %s", g.DType, want.DType)
+	}
+	return nil
+}
+
+// newCheckpoint returns the checkpoint m describes, without its tensors.
+func newCheckpoint(m *meta) *Checkpoint {
+	ck := &Checkpoint{Config: m.Config, Tokenizer: m.Tokenizer, Provenance: m.Provenance}
+	if t := m.Train; t != nil {
+		ck.Train = &TrainState{Step: t.Step, Epoch: t.Epoch, Loader: t.Loader, RNG: t.RNG, Hyper: t.Hyper,
+			BestValLoss: float64(t.BestValLoss),
+			AdamW: AdamWState{Beta1: t.AdamW.Beta1, Beta2: t.AdamW.Beta2, Eps: t.AdamW.Eps,
+				WeightDecay: t.AdamW.WeightDecay, Step: t.AdamW.Step}}
+	}
+	return ck
+}
+
+// readData reads the tensor data of table ts into ck: Params (and the
+// AdamW moments) for a float file, Weights for a quantized one.
+func readData(ck *Checkpoint, r io.Reader, st storage, ts []tensorEntry, shuffle bool) error {
+	if st.quantized() {
+		w, err := readWeights(r, ck.Config, st.dtype, ts, shuffle)
+		ck.Weights = w
+		return err
+	}
+	n := model.NumParams(ck.Config)
+	ck.Params = make([]float32, n)
+	bufs := [][]float32{ck.Params}
+	if t := ck.Train; t != nil {
+		t.AdamW.M, t.AdamW.V = make([]float32, n), make([]float32, n)
+		bufs = append(bufs, t.AdamW.M, t.AdamW.V)
+	}
+	return readTensors(bufs, r, model.Layout(ck.Config), ts, st.dtype == kernels.BF16, shuffle)
+}
+
+// readTensors fills bufs, each laid out by model.Layout, from r: the
+// inverse of writeTensors. ts, the file's table, names a tensor whose data
+// cannot be read.
+func readTensors(bufs [][]float32, r io.Reader, layout []model.Tensor, ts []tensorEntry, bf16, shuffle bool) error {
+	scratch := make([]byte, ShuffleChunk*elemSize(bf16))
+	for k, buf := range bufs {
+		for i, t := range layout {
+			if err := readFloats(buf[t.Offset:t.Offset+t.Size], r, scratch, bf16, shuffle); err != nil {
+				return fmt.Errorf("tensor %s: %v", ts[k*len(layout)+i].Name, err)
 			}
 		}
 	}
 	return nil
+}
+
+// readWeights reads the tensors of a quantized file of config c, table
+// ts: matrices of dtype dt and float32 tensors, which share one buffer.
+func readWeights(r io.Reader, c model.Config, dt kernels.DType, ts []tensorEntry, shuffle bool) (*model.Weights, error) {
+	w := model.EmptyWeights(c, dt)
+	slots, layout := w.Slots(), model.Layout(c)
+	n := 0
+	for i, s := range slots {
+		if s.Q == nil {
+			n += layout[i].Size
+		}
+	}
+	small, scratch := make([]float32, n), make([]byte, ShuffleChunk*4)
+	for i, s := range slots {
+		var err error
+		if s.Q != nil {
+			*s.Q, err = readMatrix(r, dt, s.Rows, s.Cols)
+		} else {
+			*s.F, small = small[:layout[i].Size:layout[i].Size], small[layout[i].Size:]
+			err = readFloats(*s.F, r, scratch, false, shuffle)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("tensor %s: %v", ts[i].Name, err)
+		}
+	}
+	return &w, nil
+}
+
+// readMatrix reads a rows x cols matrix of dtype dt, its raw blocks.
+func readMatrix(r io.Reader, dt kernels.DType, rows, cols int) (*kernels.QMatrix, error) {
+	data := make([]byte, rows*dt.RowBytes(cols))
+	if _, err := io.ReadFull(r, data); err != nil {
+		return nil, streamError(err)
+	}
+	return kernels.NewQMatrix(dt, rows, cols, data)
+}
+
+// readFloats fills x from r, in chunks of ShuffleChunk elements, float32
+// or bfloat16, byte planes if shuffle; scratch holds a chunk.
+func readFloats(x []float32, r io.Reader, scratch []byte, bf16, shuffle bool) error {
+	size := elemSize(bf16)
+	for lo := 0; lo < len(x); lo += ShuffleChunk {
+		c := x[lo:min(lo+ShuffleChunk, len(x))]
+		b := scratch[:len(c)*size]
+		if _, err := io.ReadFull(r, b); err != nil {
+			return streamError(err)
+		}
+		if bf16 {
+			decodeBF16(c, b, shuffle)
+		} else {
+			decodeF32(c, b, shuffle)
+		}
+	}
+	return nil
+}
+
+// elemSize is the bytes per stored float: 2 for bfloat16, else 4.
+func elemSize(bf16 bool) int {
+	if bf16 {
+		return 2
+	}
+	return 4
 }
 
 // streamError describes an error reading the zstd stream.

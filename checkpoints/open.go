@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
 )
@@ -21,10 +22,14 @@ type OpenOptions struct {
 
 // Opened is a model read by Open, ready to run.
 type Opened struct {
-	Model      *model.Model
-	Tokenizer  tokenizer.Tokenizer
-	Path       string // the file read (a folder's latest.ckpt or model.safetensors)
-	Format     Format
+	Model     *model.Model
+	Tokenizer tokenizer.Tokenizer
+	Path      string // the file read (a folder's latest.ckpt or model.safetensors)
+	Format    Format
+	// DType is the dtype the file stores the matrices in, and the model
+	// holds them in: q8_0 or q4_0 for a quantized checkpoint, else f32
+	// (bfloat16 files are widened to float32, which is exact).
+	DType      kernels.DType
 	Provenance Provenance
 	Notes      []string    // what the reader assumed, for the user
 	Train      *TrainState // with KeepTrain, a resumable checkpoint's state; else nil
@@ -61,14 +66,20 @@ func Open(path string, opt OpenOptions) (*Opened, error) {
 	if o.Model, err = ck.Model(); err != nil {
 		return nil, fmt.Errorf("%s: %v", file, err)
 	}
+	o.DType = o.Model.W.DType
 	return o, nil
 }
 
 // Checkpoint returns the opened model as a checkpoint sharing its
-// parameters, for Save and Export.
+// parameters, or its weights once quantized, for Save and Export.
 func (o *Opened) Checkpoint() *Checkpoint {
-	return &Checkpoint{Config: o.Model.Config, Tokenizer: o.Tokenizer.Spec(), Params: o.Model.Params,
+	ck := &Checkpoint{Config: o.Model.Config, Tokenizer: o.Tokenizer.Spec(), Params: o.Model.Params,
 		Train: o.Train, Provenance: o.Provenance}
+	if ck.Params == nil {
+		w := o.Model.W
+		ck.Weights = &w
+	}
+	return ck
 }
 
 // ModelFile resolves what Open reads at path: path itself, or for a folder

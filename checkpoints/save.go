@@ -2,7 +2,6 @@ package checkpoints
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -10,15 +9,21 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 )
 
 // SaveOptions choose what Save writes.
 type SaveOptions struct {
 	WeightsOnly bool // leave out the training state (an inference file)
-	BF16        bool // store the parameters as bfloat16; weights-only files only
-	Level       int  // zstd level (1 fastest ... 11 best); 0 is DefaultLevel
-	NoShuffle   bool // store float bytes in element order instead of byte planes
+	// DType stores the weights in a reduced precision, in a weights-only
+	// file only: bf16 stores every parameter as bfloat16; q8_0 and q4_0
+	// store the token embedding and the block matrices quantized (from
+	// float32 Params, or Weights as they are) and the rest as float32.
+	// The zero value is f32.
+	DType     kernels.DType
+	Level     int  // zstd level (1 fastest ... 11 best); 0 is DefaultLevel
+	NoShuffle bool // store float bytes in element order instead of byte planes
 }
 
 // DefaultLevel is the zstd level Save uses when SaveOptions.Level is 0.
@@ -48,7 +53,7 @@ func Save(path string, ck *Checkpoint, opt SaveOptions) error {
 }
 
 func save(path string, ck *Checkpoint, opt SaveOptions) (err error) {
-	m, flags, err := prepare(ck, opt)
+	m, st, err := prepare(ck, opt)
 	if err != nil {
 		return err
 	}
@@ -63,15 +68,18 @@ func save(path string, ck *Checkpoint, opt SaveOptions) (err error) {
 	if level < 1 || level > 22 {
 		return fmt.Errorf("zstd level %d out of range 1..22", level)
 	}
-
+	flags := st.flags()
+	if !opt.NoShuffle {
+		flags |= flagShuffled
+	}
 	return createAtomic(path, func(f *os.File) error {
-		return writeCheckpoint(f, ck, m, flags, metaJSON, level)
+		return writeCheckpoint(f, ck, st, flags, metaJSON, level)
 	})
 }
 
 // writeCheckpoint writes the header placeholder, the zstd stream, then the
 // real header at offset 0.
-func writeCheckpoint(f *os.File, ck *Checkpoint, m *meta, flags uint32, metaJSON []byte, level int) error {
+func writeCheckpoint(f *os.File, ck *Checkpoint, st storage, flags uint32, metaJSON []byte, level int) error {
 	var w io.Writer = f
 	if testHookWriter != nil {
 		w = testHookWriter(w)
@@ -91,11 +99,7 @@ func writeCheckpoint(f *os.File, ck *Checkpoint, m *meta, flags uint32, metaJSON
 		enc.Close()
 		return err
 	}
-	bufs := [][]float32{ck.Params}
-	if m.Train != nil {
-		bufs = append(bufs, ck.Train.AdamW.M, ck.Train.AdamW.V)
-	}
-	n, err := writeTensors(sw, bufs, model.Layout(ck.Config), flags&flagBF16 != 0, flags&flagShuffled != 0)
+	n, err := writeData(sw, ck, st, flags&flagShuffled != 0)
 	if err != nil {
 		enc.Close()
 		return err
@@ -110,73 +114,153 @@ func writeCheckpoint(f *os.File, ck *Checkpoint, m *meta, flags uint32, metaJSON
 	return err
 }
 
-// prepare checks ck against opt and returns the metadata and header flags.
-func prepare(ck *Checkpoint, opt SaveOptions) (*meta, uint32, error) {
+// prepare checks ck against opt and returns the metadata and how the file
+// stores its tensors.
+func prepare(ck *Checkpoint, opt SaveOptions) (*meta, storage, error) {
 	if err := ck.Config.Validate(); err != nil {
-		return nil, 0, fmt.Errorf("config: %v", err)
+		return nil, storage{}, fmt.Errorf("config: %v", err)
 	}
-	n := model.NumParams(ck.Config)
-	if len(ck.Params) != n {
-		return nil, 0, fmt.Errorf("%d parameters for a config of %d", len(ck.Params), n)
-	}
-	resumable := !opt.WeightsOnly && ck.Train != nil
-	if opt.BF16 && resumable {
-		return nil, 0, errors.New("bfloat16 is for weights-only files; a resumable checkpoint keeps float32")
-	}
-	var flags uint32
-	if !resumable {
-		flags |= flagWeightsOnly
-	}
-	if opt.BF16 {
-		flags |= flagBF16
-	}
-	if !opt.NoShuffle {
-		flags |= flagShuffled
+	st := storage{resumable: !opt.WeightsOnly && ck.Train != nil, dtype: opt.DType}
+	if err := checkStorage(ck, st); err != nil {
+		return nil, storage{}, err
 	}
 	m := &meta{Config: ck.Config, Tokenizer: ck.Tokenizer, Provenance: ck.Provenance}
-	if resumable {
-		t := ck.Train
+	if st.resumable {
+		t, n := ck.Train, len(ck.Params)
 		if len(t.AdamW.M) != n || len(t.AdamW.V) != n {
-			return nil, 0, fmt.Errorf("AdamW moments hold %d and %d values for %d parameters", len(t.AdamW.M), len(t.AdamW.V), n)
+			return nil, storage{}, fmt.Errorf("AdamW moments hold %d and %d values for %d parameters", len(t.AdamW.M), len(t.AdamW.V), n)
 		}
 		m.Train = &trainMeta{Step: t.Step, Epoch: t.Epoch, Loader: t.Loader, RNG: t.RNG, Hyper: t.Hyper,
 			BestValLoss: jsonFloat(t.BestValLoss),
 			AdamW: adamWMeta{Beta1: t.AdamW.Beta1, Beta2: t.AdamW.Beta2, Eps: t.AdamW.Eps,
 				WeightDecay: t.AdamW.WeightDecay, Step: t.AdamW.Step}}
 	}
-	m.Tensors, _ = tensorTable(ck.Config, resumable, opt.BF16)
+	m.Tensors, _ = tensorTable(ck.Config, st)
 	if testHookMeta != nil {
 		testHookMeta(m)
 	}
-	return m, flags, nil
+	return m, st, nil
+}
+
+// checkStorage reports why ck cannot be saved as st: a dtype other than
+// f32 in a resumable file, a quantized model saved in another dtype, or
+// tensors that do not fit the config.
+func checkStorage(ck *Checkpoint, st storage) error {
+	dt := st.dtype
+	switch {
+	case dt >= kernels.DType(len(kernels.DTypes)):
+		return fmt.Errorf("unknown dtype %v", dt)
+	case dt != kernels.F32 && st.resumable:
+		return fmt.Errorf("%v is for weights-only files; a resumable checkpoint keeps float32", dt)
+	case ck.Params == nil && ck.Weights != nil:
+		if ck.Weights.DType != dt || !st.quantized() {
+			return fmt.Errorf("the weights are %v: they save as %v only (save the float32 parameters for %v)", ck.Weights.DType, ck.Weights.DType, dt)
+		}
+		_, err := model.FromWeights(ck.Config, *ck.Weights)
+		return err
+	}
+	if n := model.NumParams(ck.Config); len(ck.Params) != n {
+		return fmt.Errorf("%d parameters for a config of %d", len(ck.Params), n)
+	}
+	if st.quantized() {
+		return model.CanQuantize(ck.Config)
+	}
+	return nil
+}
+
+// writeData writes ck's tensor data as st stores it and returns the bytes
+// written.
+func writeData(w io.Writer, ck *Checkpoint, st storage, shuffle bool) (int64, error) {
+	if st.quantized() {
+		return writeWeights(w, ck, st.dtype, shuffle)
+	}
+	bufs := [][]float32{ck.Params}
+	if st.resumable {
+		bufs = append(bufs, ck.Train.AdamW.M, ck.Train.AdamW.V)
+	}
+	return writeTensors(w, bufs, model.Layout(ck.Config), st.dtype == kernels.BF16, shuffle)
 }
 
 // writeTensors writes each buffer tensor by tensor, in chunks of
 // ShuffleChunk elements, and returns the bytes written.
 func writeTensors(w io.Writer, bufs [][]float32, layout []model.Tensor, bf16, shuffle bool) (int64, error) {
-	size := 4
-	if bf16 {
-		size = 2
-	}
-	scratch := make([]byte, ShuffleChunk*size)
+	scratch := make([]byte, ShuffleChunk*elemSize(bf16))
 	var n int64
 	for _, buf := range bufs {
 		for _, t := range layout {
-			x := buf[t.Offset : t.Offset+t.Size]
-			for lo := 0; lo < len(x); lo += ShuffleChunk {
-				c := x[lo:min(lo+ShuffleChunk, len(x))]
-				b := scratch[:len(c)*size]
-				if bf16 {
-					encodeBF16(b, c, shuffle)
-				} else {
-					encodeF32(b, c, shuffle)
-				}
-				if _, err := w.Write(b); err != nil {
-					return n, err
-				}
-				n += int64(len(b))
+			k, err := writeFloats(w, buf[t.Offset:t.Offset+t.Size], scratch, bf16, shuffle)
+			n += k
+			if err != nil {
+				return n, err
 			}
 		}
+	}
+	return n, nil
+}
+
+// writeWeights writes the tensors of a quantized file in dtype dt: the
+// matrices of ck.Weights as they are or, from ck.Params, quantized one at
+// a time; the rest as float32.
+func writeWeights(w io.Writer, ck *Checkpoint, dt kernels.DType, shuffle bool) (int64, error) {
+	ws := ck.Weights
+	if ck.Params != nil {
+		v := model.NewViews(ck.Params, ck.Config)
+		f := model.FloatWeights(&v, ck.Config)
+		ws = &f
+	}
+	scratch := make([]byte, ShuffleChunk*4)
+	var n int64
+	for _, s := range ws.Slots() {
+		var k int64
+		var err error
+		if s.Q == nil {
+			k, err = writeFloats(w, *s.F, scratch, false, shuffle)
+		} else {
+			k, err = writeMatrix(w, s, dt)
+		}
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// writeMatrix writes the matrix of slot s in dtype dt: its QMatrix, or its
+// float32 form quantized.
+func writeMatrix(w io.Writer, s model.Slot, dt kernels.DType) (int64, error) {
+	q := *s.Q
+	if q == nil {
+		quantize := kernels.Quantize
+		if s.Transposed {
+			quantize = kernels.QuantizeT
+		}
+		var err error
+		if q, err = quantize(dt, *s.F, s.Rows, s.Cols); err != nil {
+			return 0, err
+		}
+	}
+	k, err := w.Write(q.Data)
+	return int64(k), err
+}
+
+// writeFloats writes x in chunks of ShuffleChunk elements, float32 or
+// bfloat16, byte planes if shuffle; scratch holds a chunk.
+func writeFloats(w io.Writer, x []float32, scratch []byte, bf16, shuffle bool) (int64, error) {
+	size := elemSize(bf16)
+	var n int64
+	for lo := 0; lo < len(x); lo += ShuffleChunk {
+		c := x[lo:min(lo+ShuffleChunk, len(x))]
+		b := scratch[:len(c)*size]
+		if bf16 {
+			encodeBF16(b, c, shuffle)
+		} else {
+			encodeF32(b, c, shuffle)
+		}
+		if _, err := w.Write(b); err != nil {
+			return n, err
+		}
+		n += int64(len(b))
 	}
 	return n, nil
 }

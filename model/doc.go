@@ -18,6 +18,9 @@
 // after Model.Quantize the token embedding and the block matrices in bf16,
 // q8_0 or q4_0 (kernels.QMatrix, [out, in] rows) and the rest in float32.
 // A quantized model runs Forward (evaluation, inference) but not Backward.
+// FromWeights builds one directly from quantized weights (a checkpoint
+// that stores them), and Weights.Slots lists a model's tensors in Layout
+// order for code that reads or writes them one by one.
 //
 // NumParams counts the parameters of a Config; TrainFlopsPerToken,
 // PrefillFlopsPerToken, DecodeFlopsPerToken and DecodeBytesPerToken

@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gptgo/gptgo/bench"
 	"github.com/gptgo/gptgo/checkpoints"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
@@ -96,4 +99,113 @@ func TestExport(t *testing.T) {
 		!strings.Contains(stderr.String(), "not a gptgo checkpoint") {
 		t.Errorf("junk input: exit %d, %q", code, stderr.String())
 	}
+}
+
+// gpt export --dtype q8_0 (and q4_0) writes a quantized file that
+// generate and eval run as stored, exactly as --dtype quantizes the
+// float32 file on load; it exports again to itself byte for byte.
+func TestExportQuantized(t *testing.T) {
+	dir := t.TempDir()
+	src, ck := interopCheckpoint(t, dir)
+	text := strings.Repeat("To be, or not to be, that is the question. ", 20)
+	txt := filepath.Join(dir, "q.txt")
+	if err := os.WriteFile(txt, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	greedy := func(args ...string) string {
+		t.Helper()
+		args = append([]string{"generate", "--prompt", "To be", "--max-tokens", "24", "--temperature", "0", "--ignore-eos"}, args...)
+		code, out, stderr := runCmd(t, "", args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		return out
+	}
+	loss := func(args ...string) string {
+		t.Helper()
+		out, stderr, code := runEvalCmd(t, append([]string{"--data", txt}, args...)...)
+		i, j := strings.Index(out, " on "), strings.Index(out, ", perplexity")
+		if code != 0 || i < 0 || j < i {
+			t.Fatalf("eval %v: exit %d, %q, %q", args, code, out, stderr)
+		}
+		return out[i:j]
+	}
+	f32Text := greedy("--checkpoint", src)
+	for _, dt := range []string{"q8_0", "q4_0"} {
+		q := filepath.Join(dir, dt+".ckpt")
+		code, out, stderr := runCmd(t, "", "export", "--checkpoint", src, "--out", q, "--dtype", dt)
+		want := fmt.Sprintf("wrote %s: weights-only %s, %d parameters,", q, dt, len(ck.Params))
+		if code != 0 || !strings.HasPrefix(out, want) {
+			t.Fatalf("export --dtype %s: exit %d, %q, %q; want %q", dt, code, out, stderr, want)
+		}
+		o, err := checkpoints.Open(q, checkpoints.OpenOptions{})
+		if err != nil || o.DType.String() != dt || o.Model.Params != nil {
+			t.Fatalf("%s: %v, dtype %v", q, err, o.DType)
+		}
+		onLoad := greedy("--checkpoint", src, "--dtype", dt)
+		if got := greedy("--checkpoint", q); got != onLoad {
+			t.Errorf("%s file generates %q, the f32 file with --dtype %s %q", dt, got, dt, onLoad)
+		}
+		if got := greedy("--checkpoint", q, "--dtype", dt); got != onLoad {
+			t.Errorf("%s file with --dtype %s generates %q, want %q", dt, dt, got, onLoad)
+		}
+		if dt == "q4_0" && onLoad == f32Text {
+			t.Errorf("q4_0 generates the float32 model's text %q: the comparison shows nothing", f32Text)
+		}
+		if got, want := loss("--checkpoint", q), loss("--checkpoint", src, "--dtype", dt); got != want {
+			t.Errorf("%s file: eval%s, the f32 file with --dtype %s: eval%s", dt, got, dt, want)
+		}
+		// Exporting a quantized file as it is reproduces it.
+		again := filepath.Join(dir, dt+"-again.ckpt")
+		if code, _, stderr := runCmd(t, "", "export", "--checkpoint", q, "--out", again); code != 0 {
+			t.Fatalf("export %s: %s", q, stderr)
+		}
+		if a, b := readBytes(t, q), readBytes(t, again); !bytes.Equal(a, b) {
+			t.Errorf("exporting %s again wrote other bytes", q)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "q8_0.ckpt")); err != nil || fi.Size() >= int64(4*len(ck.Params))*3/10 {
+		t.Errorf("q8_0 file: %v, not under 0.3 of the %d float32 bytes", err, 4*len(ck.Params))
+	}
+
+	q8 := filepath.Join(dir, "q8_0.ckpt")
+	// bench runs a quantized file in its own dtype.
+	code, out, stderr := runCmd(t, "", "bench", "--checkpoint", q8, "-p", "8", "-n", "4", "--tests", "pp,tg", "-r", "1",
+		"-o", "json", "--bandwidth=false")
+	var reps []bench.Report
+	if err := json.Unmarshal([]byte(out), &reps); code != 0 || err != nil || len(reps) != 1 || reps[0].DType != "q8_0" {
+		t.Fatalf("bench --checkpoint %s: exit %d, %v, %q, %q", q8, code, err, out, stderr)
+	}
+	small := testCheckpoint(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"export", "--checkpoint", q8, "--out", filepath.Join(dir, "x.ckpt"), "--dtype", "f32"},
+			"--dtype f32: " + q8 + " holds q8_0 weights; export from the float32 checkpoint"},
+		{[]string{"export", "--checkpoint", q8, "--out", filepath.Join(dir, "x.ckpt"), "--bf16"}, "--dtype bf16: " + q8 + " holds q8_0 weights"},
+		{[]string{"export", "--checkpoint", src, "--out", filepath.Join(dir, "x.ckpt"), "--dtype", "q4_0", "--weights-only=false"},
+			"--dtype q4_0 needs --weights-only"},
+		{[]string{"export", "--checkpoint", src, "--out", filepath.Join(dir, "x.ckpt"), "--dtype", "q4_0", "--bf16"}, "--bf16 and --dtype q4_0 disagree"},
+		{[]string{"export", "--checkpoint", small, "--out", filepath.Join(dir, "x.ckpt"), "--dtype", "q8_0"},
+			"--dtype q8_0: model: embedding width 16 is not a multiple of 32"},
+		{[]string{"generate", "--checkpoint", q8, "--prompt", "a", "--dtype", "q4_0"}, "--dtype q4_0: " + q8 + " holds q8_0 weights"},
+		{[]string{"eval", "--checkpoint", q8, "--data", txt, "--dtype", "f32"}, "--dtype f32: " + q8 + " holds q8_0 weights"},
+		{[]string{"convert", "--from", q8, "--to", filepath.Join(dir, "x.safetensors")}, "the weights are q8_0"},
+	} {
+		code, _, stderr := runCmd(t, "", c.args...)
+		wantFail(t, code, stderr, c.want)
+		if _, err := os.Stat(filepath.Join(dir, "x.ckpt")); err == nil {
+			t.Fatalf("%v wrote a file", c.args)
+		}
+	}
+}
+
+func readBytes(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -85,10 +85,16 @@ func addDType(fs *flag.FlagSet) *dtypeFlag {
 	return d
 }
 
-// convert converts o's model to the flag's dtype, if it was given.
+// convert converts o's model to the flag's dtype, if it was given and is
+// not the file's own: unset, the model runs as the file stores it (a
+// quantized file in its dtype, float32 otherwise). Quantized weights do
+// not convert to another dtype.
 func (d *dtypeFlag) convert(o *checkpoints.Opened) error {
-	if !d.set {
+	if !d.set || d.dt == o.Model.W.DType {
 		return nil
+	}
+	if o.Model.Params == nil {
+		return errorf("--dtype %v: %s holds %v weights; run the float32 checkpoint for %v", d.dt, o.Path, o.Model.W.DType, d.dt)
 	}
 	if err := o.Model.Quantize(d.dt); err != nil {
 		return errorf("--dtype %v: %v", d.dt, err)
