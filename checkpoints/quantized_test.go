@@ -60,7 +60,7 @@ func sameWeights(c model.Config, a, b *model.Weights) string {
 		if as[i].Q != nil {
 			qa, qb := *as[i].Q, *bs[i].Q
 			if qa == nil || qb == nil || qa.DType != qb.DType || qa.Rows != qb.Rows || qa.Cols != qb.Cols ||
-				!bytes.Equal(qa.Data, qb.Data) {
+				!bytes.Equal(qa.Canonical(), qb.Canonical()) {
 				return ts.Name
 			}
 			continue

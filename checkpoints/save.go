@@ -240,7 +240,7 @@ func writeMatrix(w io.Writer, s model.Slot, dt kernels.DType) (int64, error) {
 			return 0, err
 		}
 	}
-	k, err := w.Write(q.Data)
+	k, err := w.Write(q.Canonical()) // llama.cpp's row-by-row bytes
 	return int64(k), err
 }
 
