@@ -23,9 +23,9 @@ import (
 const actBlockBytes = 4*Block + 8
 
 // qDot computes out[s*ldo+i] = (row i of the group at w, s) · (row s of
-// x) for i < 4, s < 4 (r4x4) or i < 4, s = 0 (r4), over nb blocks. For
-// bf16, w's rows are ldw bytes apart and s is unused; for q8_0 and q4_0, w
-// is the group's quants and s its scales. x rows are ldx bytes apart.
+// x) for i < 4, s < 4 (r4x4) or i < 4, s = 0 (r4), over nb blocks: w is
+// the group's values and s its scales (unused for bf16); ldw is unused
+// (0). x rows are ldx bytes apart.
 // Each (row, row) pair is computed by the same sequence of operations in
 // both, so a result does not depend on which kernel produced it.
 type qDot func(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
@@ -94,10 +94,10 @@ func roundActs(dst, x []float32) {
 // Reference kernels: one (weight row i of a group, activation row) dot
 // product at a time, reading the layouts directly.
 
-func dotBF16Go(nb int, w []byte, ldw int, _ []byte, x []byte, i int) float32 {
+func dotBF16Go(nb int, w []byte, _ int, _ []byte, x []byte, i int) float32 {
 	var acc float32
-	for j := range nb * Block {
-		acc += F32FromBF16(binary.LittleEndian.Uint16(w[i*ldw+2*j:])) * math.Float32frombits(binary.LittleEndian.Uint32(x[4*j:]))
+	for k := range nb * Block {
+		acc += F32FromBF16(binary.LittleEndian.Uint16(w[((k/4)*4+i)*8+2*(k%4):])) * math.Float32frombits(binary.LittleEndian.Uint32(x[4*k:]))
 	}
 	return acc
 }
@@ -146,7 +146,7 @@ func goDots(dt DType, xBlockBytes int, dot refDot) (r4, r4x4 qDot) {
 		return func(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int) {
 			wn, sn := nb*4*(dt.BlockBytes()-2), nb*8
 			if dt == BF16 {
-				wn, sn = 3*ldw+nb*dt.BlockBytes(), 1
+				wn, sn = nb*4*dt.BlockBytes(), 1
 			}
 			ws, ss := unsafe.Slice(w, wn), unsafe.Slice(s, sn)
 			xs := unsafe.Slice(x, (xrows-1)*ldx+nb*xBlockBytes)

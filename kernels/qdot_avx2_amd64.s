@@ -9,55 +9,16 @@
 //	func(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
 //
 // and write out[i] = (row i of the group) · x for i < 4, over nb blocks:
-// for bf16 row i starts at w + i*ldw, for q8_0 and q4_0 w and s are the
-// group's quants and scales (qlayout.go); x is one activation row, ldx
-// and ldo are unused. out[0..3] are contiguous.
+// w is the group's values and s its scales (q8_0, q4_0; qlayout.go), x
+// one activation row; ldw, ldx and ldo are unused. out[0..3] are
+// contiguous.
 //
-// Every row is computed by the same instructions in the same order (its
-// own accumulators, the same fixed reduction, REDUCE4), so a row's result
-// does not depend on the other three rows, or on which lane of out it
-// lands in. Nothing is read past the last block of a row.
-//
-// Registers common to all three: R8-R11 the four row pointers, BX the byte
-// offset into the rows, DI the activation pointer (advanced a block at a
-// time), CX the blocks left, DX out.
-
-// ROWPTRS loads the arguments and sets R8-R11 to the four rows.
-#define ROWPTRS \
-	MOVQ nb+0(FP), CX          \
-	MOVQ w+8(FP), R8           \
-	MOVQ ldw+16(FP), AX        \
-	MOVQ x+32(FP), DI          \
-	MOVQ out+48(FP), DX        \
-	LEAQ (R8)(AX*1), R9        \
-	LEAQ (R8)(AX*2), R10       \
-	LEAQ (R9)(AX*2), R11       \
-	XORQ BX, BX
-
-// REDUCE4 sums the eight lanes of each of Y0-Y3 and writes the four sums
-// to (DX): each row r gets ((a[0]+a[4]) + (a[1]+a[5])) + ((a[2]+a[6]) +
-// (a[3]+a[7])) of its lanes a: after the halves are added, the first
-// VHADDPS gives [r0 01, r0 23, r1 01, r1 23], the second the same of rows
-// 2 and 3, the third [r0, r1, r2, r3]. Clobbers Y4-Y7.
-#define REDUCE4 \
-	VEXTRACTF128 $1, Y0, X4    \
-	VADDPS X4, X0, X0          \
-	VEXTRACTF128 $1, Y1, X5    \
-	VADDPS X5, X1, X1          \
-	VEXTRACTF128 $1, Y2, X6    \
-	VADDPS X6, X2, X2          \
-	VEXTRACTF128 $1, Y3, X7    \
-	VADDPS X7, X3, X3          \
-	VHADDPS X1, X0, X0         \
-	VHADDPS X3, X2, X2         \
-	VHADDPS X2, X0, X0         \
-	VMOVUPS X0, (DX)           \
-	VZEROUPPER
+// Every row is computed by the same instructions in the same order, so
+// a row's result does not depend on the other three rows or on the
+// batch (r4x4 is four r4 calls).
 
 // qdotconst: 32 bytes of 0x0f (the nibble mask) at 0, 16 int16 ones at
-// 32, the dword shifts {0,0,0,0,4,4,4,4} at 64 (low nibbles in the low
-// 128-bit lane, high nibbles in the high one), the dword mask 0xffff0000
-// at 96 (the odd bf16 of a pair).
+// 32.
 DATA qdotconst<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
 DATA qdotconst<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
 DATA qdotconst<>+16(SB)/8, $0x0f0f0f0f0f0f0f0f
@@ -66,90 +27,71 @@ DATA qdotconst<>+32(SB)/8, $0x0001000100010001
 DATA qdotconst<>+40(SB)/8, $0x0001000100010001
 DATA qdotconst<>+48(SB)/8, $0x0001000100010001
 DATA qdotconst<>+56(SB)/8, $0x0001000100010001
-DATA qdotconst<>+64(SB)/8, $0x0000000000000000
-DATA qdotconst<>+72(SB)/8, $0x0000000000000000
-DATA qdotconst<>+80(SB)/8, $0x0000000400000004
-DATA qdotconst<>+88(SB)/8, $0x0000000400000004
-DATA qdotconst<>+96(SB)/8, $0xffff0000ffff0000
-DATA qdotconst<>+104(SB)/8, $0xffff0000ffff0000
-DATA qdotconst<>+112(SB)/8, $0xffff0000ffff0000
-DATA qdotconst<>+120(SB)/8, $0xffff0000ffff0000
-GLOBL qdotconst<>(SB), RODATA|NOPTR, $128
+GLOBL qdotconst<>(SB), RODATA|NOPTR, $64
 
-// BF16 weights, float32 activations. Per 32-element block each row takes
-// two steps of 16: 16 bf16 are loaded as 8 dwords, dword k holding
-// elements 2k (low half) and 2k+1 (high half); shifting left 16 gives
-// element 2k as float32, masking off the low half element 2k+1 (both
-// exact). The 16 activations of the step are split once, for all four
-// rows, into the even elements (Y12) and the odd ones (Y13) in the same
-// order, and each row FMAs its even elements into one accumulator and its
-// odd elements into a second, added together before the reduction (so
-// eight FMA chains are in flight).
-//
-// Y0-Y3 the even accumulators of rows 0-3, Y8-Y11 the odd ones, Y12/Y13
-// the even and odd activations, Y14 the mask 0xffff0000, Y4-Y7 weights.
+// BF16 weights, float32 activations, in the group layout: a 32-byte
+// chunk holds 4 bf16 of each of the four rows; its first 16 bytes widen
+// to 8 float32 lanes of rows 0 and 1, the next 16 to rows 2 and 3, and
+// both multiply the chunk's 4 activations broadcast to both 128-bit
+// lanes. Even chunks accumulate into Y0 (rows 0, 1) and Y1 (rows 2, 3),
+// odd chunks into Y2 and Y3.
 
-// BFX splits the 16 activations at xoff and xoff2 = xoff+32 (bytes, from
-// DI) into Y12 = x[0,2,...,14] and Y13 = x[1,3,...,15]: VSHUFPS gives
-// x[0,2,8,10 | 4,6,12,14] (and the odd ones), VPERMPD puts the 64-bit
-// pairs in order.
-#define BFX(xoff, xoff2) \
-	VMOVUPS xoff(DI), Y4          \
-	VMOVUPS xoff2(DI), Y5         \
-	VSHUFPS $0x88, Y5, Y4, Y12    \
-	VSHUFPS $0xdd, Y5, Y4, Y13    \
-	VPERMPD $0xd8, Y12, Y12       \
-	VPERMPD $0xd8, Y13, Y13
-
-// BFROW does the 16 weights of row at woff (bytes, from BX) into the even
-// and odd accumulators ae and ao, with temporaries te and to.
-#define BFROW(row, woff, te, to, ae, ao) \
-	VMOVDQU woff(row)(BX*1), to   \
-	VPSLLD $16, to, te            \
-	VPAND Y14, to, to             \
-	VFMADD231PS Y12, te, ae       \
-	VFMADD231PS Y13, to, ao
-
-// BFSTEP does one step of 16 elements of the four rows.
-#define BFSTEP(woff, xoff, xoff2) \
-	BFX(xoff, xoff2)                   \
-	BFROW(R8, woff, Y4, Y5, Y0, Y8)    \
-	BFROW(R9, woff, Y6, Y7, Y1, Y9)    \
-	BFROW(R10, woff, Y4, Y5, Y2, Y10)  \
-	BFROW(R11, woff, Y6, Y7, Y3, Y11)
+// BFCHUNK does the chunk at woff(R8) with the activations at xoff(DI)
+// into a01, a23.
+#define BFCHUNK(woff, xoff, a01, a23) \
+	VPMOVZXWD woff(R8), Y4         \
+	VPSLLD $16, Y4, Y4             \
+	VPMOVZXWD woff+16(R8), Y5      \
+	VPSLLD $16, Y5, Y5             \
+	VBROADCASTF128 xoff(DI), Y6    \
+	VFMADD231PS Y6, Y4, a01        \
+	VFMADD231PS Y6, Y5, a23
 
 // func qdotBF16AVX2_4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
 //
-// w: 4 rows of nb*32 bf16 (ldw bytes apart), x: nb*32 float32.
+// w: a bf16 group of nb blocks (256 bytes each), x: nb*32 float32.
 // out[i] = Σ_k float32(w[i][k]) * x[k], i < 4.
 TEXT ·qdotBF16AVX2_4(SB), NOSPLIT, $0-64
-	ROWPTRS
-	VXORPS  Y0, Y0, Y0
-	VXORPS  Y1, Y1, Y1
-	VXORPS  Y2, Y2, Y2
-	VXORPS  Y3, Y3, Y3
-	VXORPS  Y8, Y8, Y8
-	VXORPS  Y9, Y9, Y9
-	VXORPS  Y10, Y10, Y10
-	VXORPS  Y11, Y11, Y11
-	VMOVDQU qdotconst<>+96(SB), Y14
-	TESTQ   CX, CX
-	JZ      bfdone
+	MOVQ   nb+0(FP), CX
+	MOVQ   w+8(FP), R8
+	MOVQ   x+32(FP), DI
+	MOVQ   out+48(FP), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	TESTQ  CX, CX
+	JZ     bfdone
 
 bfloop:
-	BFSTEP(0, 0, 32)
-	BFSTEP(32, 64, 96)
-	ADDQ $64, BX
+	PREFETCHT0 1024(R8)
+	BFCHUNK(0, 0, Y0, Y1)
+	BFCHUNK(32, 16, Y2, Y3)
+	PREFETCHT0 1088(R8)
+	BFCHUNK(64, 32, Y0, Y1)
+	BFCHUNK(96, 48, Y2, Y3)
+	PREFETCHT0 1152(R8)
+	BFCHUNK(128, 64, Y0, Y1)
+	BFCHUNK(160, 80, Y2, Y3)
+	PREFETCHT0 1216(R8)
+	BFCHUNK(192, 96, Y0, Y1)
+	BFCHUNK(224, 112, Y2, Y3)
+	ADDQ $256, R8
 	ADDQ $128, DI
 	DECQ CX
 	JNZ  bfloop
 
 bfdone:
-	VADDPS Y8, Y0, Y0
-	VADDPS Y9, Y1, Y1
-	VADDPS Y10, Y2, Y2
-	VADDPS Y11, Y3, Y3
-	REDUCE4
+	// Row sums: VHADDPS gives [r0 01, r0 23, r2 01, r2 23 | r1 .., r3 ..],
+	// again [r0, r2, r0, r2 | r1, r3, ..], and the unpack [r0, r1, r2, r3].
+	VADDPS       Y2, Y0, Y0
+	VADDPS       Y3, Y1, Y1
+	VHADDPS      Y1, Y0, Y4
+	VHADDPS      Y4, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VUNPCKLPS    X5, X4, X4
+	VMOVUPS      X4, (DX)
+	VZEROUPPER
 	RET
 
 // The integer kernels read the group layout: a 32-byte load of a group
@@ -216,6 +158,8 @@ TEXT ·qdotQ8_0AVX2_4(SB), NOSPLIT, $0-64
 	JZ    q8done
 
 q8loop:
+	PREFETCHT0 1024(R8)
+	PREFETCHT0 1088(R8)
 	VPXOR Y12, Y12, Y12
 	Q8CHUNKS(0)
 	Q8CHUNKS(32)
@@ -263,6 +207,7 @@ TEXT ·qdotQ4_0AVX2_4(SB), NOSPLIT, $0-64
 	JZ    q4done
 
 q4loop:
+	PREFETCHT0 1024(R8)
 	VPBROADCASTD 132(DI), Y12
 	VPSLLD $2, Y12, Y12
 	VPXOR Y4, Y4, Y4

@@ -3,26 +3,43 @@ package kernels
 import "encoding/binary"
 
 // The kernel layout of a QMatrix. Rows go in groups of four, the last
-// padded with zero rows, so that the dot kernels always read four rows.
+// padded with zero rows, so that the dot kernels always read four rows,
+// and each group is one stream of memory (a stream a thread reads, not
+// four). A group is a run of "group blocks", block b of its four rows,
+// in which the rows' values are interleaved in chunks of four: chunk c of
+// row i is at (4c+i)*chunkBytes.
 //
-// bf16: the rows one after another (Cols bf16 each), padding included.
+//	dtype  chunk (4 values)        group block
+//	bf16   8 bytes (4 bf16)        256 bytes
+//	q8_0   4 bytes (4 int8)        128 bytes of quants
+//	q4_0   4 bytes of nibble pairs  64 bytes of quants
 //
-// q8_0, q4_0: each group is a stream of "group blocks", block b of its
-// four rows with their quants interleaved in 4-byte chunks (chunk c of
-// row i at byte (4c+i)*4): q8_0 has 8 chunks of int8 (128 bytes), q4_0
-// the 16 bytes of nibble pairs of llama.cpp's block as 4 chunks (64
-// bytes: byte j of a row holds weight j in its low nibble and weight j+16
-// in its high one). So one 64-byte load is 4 chunks of 4 rows, and the
-// products of a chunk with the activations land in their own int32 lane.
-// After every group's quants come the scales: 4 fp16 (rows 0-3) per
-// group block. The sizes are llama.cpp's: 34 (q8_0) and 18 (q4_0) bytes
-// per block of 32 weights.
+// A q4_0 block's 16 bytes (byte j: weight j in the low nibble, weight
+// j+16 in the high one, as in llama.cpp) are its 4 chunks. So one 64-byte
+// load holds 4 chunks of 4 rows, and the products of a chunk with the
+// activations land in their own lane. After every group's quants come
+// the q8_0 and q4_0 scales: 4 fp16 (rows 0-3) per group block. The sizes
+// are llama.cpp's: 64, 34 and 18 bytes per row and block of 32 weights.
 
 // groupsOf is the number of 4-row groups of rows rows.
 func groupsOf(rows int) int { return (rows + 3) / 4 }
 
-// quantBytes is the bytes of one row's quants in a block (q8_0, q4_0).
-func (m *QMatrix) quantBytes() int { return m.DType.BlockBytes() - 2 }
+// quantBytes is the bytes of one row's values in a block, without the
+// scale.
+func (m *QMatrix) quantBytes() int {
+	if m.DType == BF16 {
+		return m.DType.BlockBytes()
+	}
+	return m.DType.BlockBytes() - 2
+}
+
+// chunkBytes is the bytes of four of a row's values.
+func (m *QMatrix) chunkBytes() int {
+	if m.DType == BF16 {
+		return 8
+	}
+	return 4
+}
 
 // quantOff and scaleOff are where group block (g, b) starts in data.
 func (m *QMatrix) quantOff(g, b int) int { return (g*(m.Cols/Block) + b) * 4 * m.quantBytes() }
@@ -30,26 +47,20 @@ func (m *QMatrix) scaleOff(g, b int) int {
 	return m.quantOff(groupsOf(m.Rows), 0) + (g*(m.Cols/Block)+b)*8
 }
 
-// group returns what the dot kernels read for the four rows of group g:
-// their first byte, the stride between rows (bf16) and their scales
-// (q8_0, q4_0; for bf16 the rows again).
+// group returns what the dot kernels read for group g: its values and
+// its scales (for bf16, the values again).
 func (m *QMatrix) group(g int) (w *byte, ldw int, s *byte) {
 	if m.DType == BF16 {
-		st := m.DType.RowBytes(m.Cols)
-		return &m.data[4*g*st], st, &m.data[4*g*st]
+		return &m.data[m.quantOff(g, 0)], 0, &m.data[m.quantOff(g, 0)]
 	}
 	return &m.data[m.quantOff(g, 0)], 0, &m.data[m.scaleOff(g, 0)]
 }
 
 // setRow writes row r from its llama.cpp bytes src (RowBytes(Cols)).
-func (m *QMatrix) setRow(r int, src []byte) {
-	m.rowBytes(r, src, true)
-}
+func (m *QMatrix) setRow(r int, src []byte) { m.rowBytes(r, src, true) }
 
 // getRow writes row r's llama.cpp bytes into dst (RowBytes(Cols)).
-func (m *QMatrix) getRow(dst []byte, r int) {
-	m.rowBytes(r, dst, false)
-}
+func (m *QMatrix) getRow(dst []byte, r int) { m.rowBytes(r, dst, false) }
 
 // rowBytes copies row r between the kernel layout and llama.cpp's
 // layout in blk: into the matrix when set, else out of it.
@@ -60,20 +71,18 @@ func (m *QMatrix) rowBytes(r int, blk []byte, set bool) {
 		}
 		copy(dst, src)
 	}
-	if m.DType == BF16 {
-		st := m.DType.RowBytes(m.Cols)
-		mv(m.data[r*st:(r+1)*st], blk)
-		return
-	}
-	g, i, bb := r/4, r%4, m.DType.BlockBytes()
+	g, i, bb, cb := r/4, r%4, m.DType.BlockBytes(), m.chunkBytes()
+	head := bb - m.quantBytes() // the scale's bytes
 	for b := range m.Cols / Block {
 		src := blk[b*bb : (b+1)*bb]
-		so := m.scaleOff(g, b) + 2*i
-		mv(m.data[so:so+2], src[:2])
+		if head > 0 {
+			so := m.scaleOff(g, b) + 2*i
+			mv(m.data[so:so+2], src[:2])
+		}
 		q := m.quantOff(g, b)
-		for c := range m.quantBytes() / 4 {
-			o := q + (4*c+i)*4
-			mv(m.data[o:o+4], src[2+4*c:2+4*c+4])
+		for c := range m.quantBytes() / cb {
+			o := q + (4*c+i)*cb
+			mv(m.data[o:o+cb], src[head+c*cb:head+(c+1)*cb])
 		}
 	}
 }
@@ -81,20 +90,21 @@ func (m *QMatrix) rowBytes(r int, blk []byte, set bool) {
 // Row writes row r of m, dequantized, into dst [Cols].
 func (m *QMatrix) Row(dst []float32, r int) {
 	dst = dst[:m.Cols]
-	if m.DType == BF16 {
-		st := m.DType.RowBytes(m.Cols)
-		row := m.data[r*st : (r+1)*st]
-		for j := range dst {
-			dst[j] = F32FromBF16(binary.LittleEndian.Uint16(row[2*j:]))
-		}
-		return
-	}
-	g, i := r/4, r%4
+	g, i, cb := r/4, r%4, m.chunkBytes()
 	for b := range m.Cols / Block {
-		d := F32FromF16(binary.LittleEndian.Uint16(m.data[m.scaleOff(g, b)+2*i:]))
 		q, ys := m.data[m.quantOff(g, b):], dst[b*Block:(b+1)*Block]
-		for c := range m.quantBytes() / 4 {
-			for j, v := range q[(4*c+i)*4 : (4*c+i)*4+4] {
+		if m.DType == BF16 {
+			for c := range Block / 4 {
+				ch := q[(4*c+i)*cb:]
+				for j := range 4 {
+					ys[4*c+j] = F32FromBF16(binary.LittleEndian.Uint16(ch[2*j:]))
+				}
+			}
+			continue
+		}
+		d := F32FromF16(binary.LittleEndian.Uint16(m.data[m.scaleOff(g, b)+2*i:]))
+		for c := range m.quantBytes() / cb {
+			for j, v := range q[(4*c+i)*cb : (4*c+i+1)*cb] {
 				if m.DType == Q8_0 {
 					ys[4*c+j] = d * float32(int8(v))
 				} else {
