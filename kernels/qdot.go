@@ -53,16 +53,13 @@ func r4x4ViaR4(r4 qDot) qDot {
 // round(x/d).
 func quantizeActs(dst []byte, x []float32) {
 	for b := 0; b < len(x)/Block; b++ {
-		blk, xs := dst[b*actBlockBytes:(b+1)*actBlockBytes], x[b*Block:(b+1)*Block]
-		d, id := scale127(xs)
+		blk, xs := dst[b*actBlockBytes:(b+1)*actBlockBytes], (*[Block]float32)(x[b*Block:])
+		d, id := scale127(xs[:])
 		var sum int32
 		for c := range Block / 4 {
-			var chunk uint64
-			for j, v := range xs[4*c : 4*c+4] {
-				q := round127(v, id)
-				sum += int32(q)
-				chunk |= uint64(uint8(q)) << (8 * j)
-			}
+			q0, q1, q2, q3 := round127(xs[4*c], id), round127(xs[4*c+1], id), round127(xs[4*c+2], id), round127(xs[4*c+3], id)
+			sum += int32(q0) + int32(q1) + int32(q2) + int32(q3)
+			chunk := uint64(uint8(q0)) | uint64(uint8(q1))<<8 | uint64(uint8(q2))<<16 | uint64(uint8(q3))<<24
 			chunk |= chunk << 32
 			binary.LittleEndian.PutUint64(blk[16*c:], chunk)
 			binary.LittleEndian.PutUint64(blk[16*c+8:], chunk)
@@ -73,10 +70,12 @@ func quantizeActs(dst []byte, x []float32) {
 }
 
 // round127 is v's int8 step count, round(v·id) with halves away from
-// zero (as C's roundf); |v·id| <= 127 by the choice of id.
+// zero (as C's roundf); |v·id| <= 127 by the choice of id. v·id ± 0.5 is
+// exact in float64, so truncating it gives roundf.
 func round127(v, id float32) int8 {
 	f := float64(v * id)
-	return int8(int32(f + math.Copysign(0.5, f))) // no branch: the sign is a coin toss
+	half := math.Float64frombits(math.Float64bits(f)&(1<<63) | 0x3fe0000000000000) // ±0.5 with f's sign
+	return int8(int32(f + half))
 }
 
 // roundActs writes into dst the values x [cols] takes as activation

@@ -207,6 +207,28 @@ func TestQMatrixCanonicalRoundTrip(t *testing.T) {
 	}
 }
 
+// round127 is C's roundf (halves away from zero) wherever activations
+// land, |v| <= 127: on a sample of every float32 there and on each
+// neighbourhood of a half.
+func TestRound127(t *testing.T) {
+	check := func(v float32) {
+		for _, x := range []float32{v, -v} {
+			if got, want := round127(x, 1), int8(math.Round(float64(x))); got != want {
+				t.Fatalf("round127(%v) = %d, want %d", x, got, want)
+			}
+		}
+	}
+	for bits := uint32(0); bits < math.Float32bits(127.5); bits += 4099 {
+		check(math.Float32frombits(bits))
+	}
+	for k := 0; k <= 127; k++ {
+		h := math.Float32bits(float32(k) + 0.5)
+		for b := h - 3; b <= h+3; b++ {
+			check(math.Float32frombits(b))
+		}
+	}
+}
+
 func TestNewQMatrixChecks(t *testing.T) {
 	if _, err := NewQMatrix(Q8_0, 2, 33, make([]byte, 100)); err == nil {
 		t.Fatal("33 columns accepted")
