@@ -17,8 +17,9 @@ import (
 // An activation block (actBlockBytes) is laid out for the group layout:
 // its 32 int8 q_x as 8 chunks of 4, each chunk repeated four times (one
 // per weight row of a group: 128 bytes, chunk c at 16c), then the float32
-// scale d_x and the int32 Σq_x (which the integer kernels use to correct
-// for an offset weight encoding).
+// scale d_x and the int32 c·Σq_x, where c is the kernel set's offset
+// correction (qKernel.corr): the value the integer kernels start each
+// int32 lane at to take out an offset weight encoding.
 
 const actBlockBytes = 4*Block + 8
 
@@ -34,7 +35,8 @@ type qDot func(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32
 type qKernel struct {
 	name     string
 	r4, r4x4 qDot
-	actsInt8 bool // x is quantized activations (else float32)
+	actsInt8 bool  // x is quantized activations (else float32)
+	corr     int32 // the activation blocks hold corr·Σq_x
 }
 
 // r4x4ViaR4 makes an r4x4 kernel of four r4 calls, for instruction sets
@@ -50,8 +52,8 @@ func r4x4ViaR4(r4 qDot) qDot {
 
 // quantizeActs writes x [cols] as activation blocks into dst
 // (cols/Block*actBlockBytes): d = max|x|/127 kept in float32, q =
-// round(x/d).
-func quantizeActs(dst []byte, x []float32) {
+// round(x/d), and corr·Σq.
+func quantizeActs(dst []byte, x []float32, corr int32) {
 	for b := 0; b < len(x)/Block; b++ {
 		blk, xs := dst[b*actBlockBytes:(b+1)*actBlockBytes], (*[Block]float32)(x[b*Block:])
 		d, id := scale127(xs[:])
@@ -65,7 +67,7 @@ func quantizeActs(dst []byte, x []float32) {
 			binary.LittleEndian.PutUint64(blk[16*c+8:], chunk)
 		}
 		binary.LittleEndian.PutUint32(blk[4*Block:], math.Float32bits(d))
-		binary.LittleEndian.PutUint32(blk[4*Block+4:], uint32(sum))
+		binary.LittleEndian.PutUint32(blk[4*Block+4:], uint32(corr*sum))
 	}
 }
 

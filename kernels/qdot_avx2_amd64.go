@@ -18,8 +18,8 @@ func qdotQ8_0AVX2_4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *fl
 func qdotQ4_0AVX2_4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
 
 // avx2QKernel is the kernel set of an AVX2 r4 kernel.
-func avx2QKernel(r4 qDot, actsInt8 bool) *qKernel {
-	return &qKernel{name: "avx2", r4: r4, r4x4: r4x4ViaR4(r4), actsInt8: actsInt8}
+func avx2QKernel(r4 qDot, actsInt8 bool, corr int32) *qKernel {
+	return &qKernel{name: "avx2", r4: r4, r4x4: r4x4ViaR4(r4), actsInt8: actsInt8, corr: corr}
 }
 
 func init() {
@@ -29,7 +29,7 @@ func init() {
 	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA || !cpu.X86.HasF16C {
 		return
 	}
-	addQKernel(BF16, avx2QKernel(qdotBF16AVX2_4, false))
-	addQKernel(Q8_0, avx2QKernel(qdotQ8_0AVX2_4, true))
-	addQKernel(Q4_0, avx2QKernel(qdotQ4_0AVX2_4, true))
+	addQKernel(BF16, avx2QKernel(qdotBF16AVX2_4, false, 0))
+	addQKernel(Q8_0, avx2QKernel(qdotQ8_0AVX2_4, true, 0))
+	addQKernel(Q4_0, avx2QKernel(qdotQ4_0AVX2_4, true, -4))
 }

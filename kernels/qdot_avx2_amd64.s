@@ -198,7 +198,7 @@ q8done:
 //
 // w, s: a q4_0 group of nb blocks (64 bytes of nibbles, 8 of scales
 // each), x: nb activation blocks. Σ n q_x - 8 Σ q_x is a row's sum: its
-// two lanes start at -4 Σ q_x.
+// two lanes start at -4 Σ q_x, which the activation block holds.
 // out[i] = Σ_b d_w d_x Σ_j (n_w[j]-8) q_x[j], i < 4.
 TEXT ·qdotQ4_0AVX2_4(SB), NOSPLIT, $0-64
 	INTARGS
@@ -209,9 +209,6 @@ TEXT ·qdotQ4_0AVX2_4(SB), NOSPLIT, $0-64
 q4loop:
 	PREFETCHT0 1024(R8)
 	VPBROADCASTD 132(DI), Y12
-	VPSLLD $2, Y12, Y12
-	VPXOR Y4, Y4, Y4
-	VPSUBD Y12, Y4, Y12
 	Q4HALF(0, 64)
 	Q4HALF(32, 96)
 	QSCALE

@@ -33,6 +33,6 @@ func init() {
 	if !x.HasAVX512VNNI {
 		return
 	}
-	addQKernel(Q8_0, &qKernel{name: "avx512vnni", r4: qdotQ8_0AVX512_4, r4x4: qdotQ8_0AVX512_4x4, actsInt8: true})
-	addQKernel(Q4_0, &qKernel{name: "avx512vnni", r4: qdotQ4_0AVX512_4, r4x4: qdotQ4_0AVX512_4x4, actsInt8: true})
+	addQKernel(Q8_0, &qKernel{name: "avx512vnni", r4: qdotQ8_0AVX512_4, r4x4: qdotQ8_0AVX512_4x4, actsInt8: true, corr: -32})
+	addQKernel(Q4_0, &qKernel{name: "avx512vnni", r4: qdotQ4_0AVX512_4, r4x4: qdotQ4_0AVX512_4x4, actsInt8: true, corr: -2})
 }

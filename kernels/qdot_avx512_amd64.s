@@ -13,9 +13,10 @@
 // unsigned by flipping the sign bit (w+128), q4_0 nibbles are unsigned
 // already (q+8); the excess, 128·Σq_x or 8·Σq_x per row and block, is
 // taken out by starting each of a row's four lanes at -32·Σq_x or
-// -2·Σq_x. Each block's int32 lanes then become float32 and are scaled by
-// d_w·d_x into one float32 accumulator per activation row; at the end a
-// row's four lanes are summed.
+// -2·Σq_x, the value the activation block holds. Each block's int32
+// lanes then become float32 and are scaled by d_w·d_x into one float32
+// accumulator per activation row; at the end a row's four lanes are
+// summed.
 //
 // bf16: the group layout is the same with chunks of 4 bf16, so a 32-byte
 // load widens to 16 float32 lanes of 4 rows; the activations are
@@ -28,10 +29,6 @@ DATA q80<>+0(SB)/4, $0x80808080
 GLOBL q80<>(SB), RODATA|NOPTR, $4
 DATA q0f<>+0(SB)/4, $0x0f0f0f0f
 GLOBL q0f<>(SB), RODATA|NOPTR, $4
-DATA qneg32<>+0(SB)/4, $0xffffffe0
-GLOBL qneg32<>(SB), RODATA|NOPTR, $4
-DATA qneg2<>+0(SB)/4, $0xfffffffe
-GLOBL qneg2<>(SB), RODATA|NOPTR, $4
 
 // Weight side of a q8_0 step (group block at q, scales at s): Z28, Z29
 // chunks 0-3 and 4-7 as unsigned bytes (Z26 holds 0x80 bytes), Z27 the
@@ -61,9 +58,8 @@ GLOBL qneg2<>(SB), RODATA|NOPTR, $4
 // matrix ran at about half the speed without it).
 
 // One activation row's integer step at x: acc += float(lanes) · d_w·d_x.
-#define IROW(x, acc, neg) \
+#define IROW(x, acc) \
 	VPBROADCASTD 132(x), Z30; \
-	VPMULLD.BCST neg(SB), Z30, Z30; \
 	VPDPBUSD 0(x), Z28, Z30; \
 	VPDPBUSD 64(x), Z29, Z30; \
 	VCVTDQ2PS Z30, Z30; \
@@ -129,7 +125,7 @@ TEXT ·qdotQ8_0AVX512_4(SB), NOSPLIT, $0-64
 
 q8r4:
 	Q8W(SI, DX)
-	IROW(DI, Z0, qneg32<>)
+	IROW(DI, Z0)
 	ADDQ $128, SI
 	ADDQ $8, DX
 	ADDQ $136, DI
@@ -150,10 +146,10 @@ TEXT ·qdotQ8_0AVX512_4x4(SB), NOSPLIT, $0-64
 
 q8r4x4:
 	Q8W(SI, DX)
-	IROW(DI, Z0, qneg32<>)
-	IROW(R11, Z1, qneg32<>)
-	IROW(R12, Z2, qneg32<>)
-	IROW(R13, Z3, qneg32<>)
+	IROW(DI, Z0)
+	IROW(R11, Z1)
+	IROW(R12, Z2)
+	IROW(R13, Z3)
 	ADDQ $128, SI
 	ADDQ $8, DX
 	XNEXT($136)
@@ -172,7 +168,7 @@ TEXT ·qdotQ4_0AVX512_4(SB), NOSPLIT, $0-64
 
 q4r4:
 	Q4W(SI, DX)
-	IROW(DI, Z0, qneg2<>)
+	IROW(DI, Z0)
 	ADDQ $64, SI
 	ADDQ $8, DX
 	ADDQ $136, DI
@@ -192,10 +188,10 @@ TEXT ·qdotQ4_0AVX512_4x4(SB), NOSPLIT, $0-64
 
 q4r4x4:
 	Q4W(SI, DX)
-	IROW(DI, Z0, qneg2<>)
-	IROW(R11, Z1, qneg2<>)
-	IROW(R12, Z2, qneg2<>)
-	IROW(R13, Z3, qneg2<>)
+	IROW(DI, Z0)
+	IROW(R11, Z1)
+	IROW(R12, Z2)
+	IROW(R13, Z3)
 	ADDQ $64, SI
 	ADDQ $8, DX
 	XNEXT($136)

@@ -74,7 +74,7 @@ func qdotEdgeActs(rng *rand.Rand, k *qKernel, nb int) ([]byte, []float64) {
 			vals[b*Block+j] = float64(d) * float64(q)
 		}
 		binary.LittleEndian.PutUint32(blk[4*Block:], math.Float32bits(d))
-		binary.LittleEndian.PutUint32(blk[4*Block+4:], uint32(sum))
+		binary.LittleEndian.PutUint32(blk[4*Block+4:], uint32(k.corr*sum))
 	}
 	return x, vals
 }
@@ -95,7 +95,7 @@ func TestQDotEdgeBlocks(t *testing.T) {
 				wp, ldw, sp := m.group(0)
 				out, want := [5]float32{1, 2, 3, 4, 5}, [4]float32{}
 				k.r4(nb, wp, ldw, sp, &x[0], len(x), &out[0], 1)
-				qKernelsGo[dt].r4(nb, wp, ldw, sp, &x[0], len(x), &want[0], 1)
+				qKernelsGo[dt].r4(nb, wp, ldw, sp, &x[0], len(x), &want[0], 1) // the reference reads no correction
 				if out[4] != 5 {
 					t.Fatalf("%s: wrote past the four outputs", name)
 				}

@@ -84,9 +84,11 @@ func qActs(kern *qKernel, x []float32, N, cols int) ([]byte, int, *[]byte) {
 		*p = make([]byte, N*st)
 	}
 	b := (*p)[:N*st]
-	for s := range N {
-		quantizeActs(b[s*st:(s+1)*st], x[s*cols:(s+1)*cols])
-	}
+	For(N, 1, func(lo, hi int) {
+		for s := lo; s < hi; s++ {
+			quantizeActs(b[s*st:(s+1)*st], x[s*cols:(s+1)*cols], kern.corr)
+		}
+	})
 	return b, st, p
 }
 

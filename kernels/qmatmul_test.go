@@ -25,7 +25,7 @@ func qmatmulRef(x []float32, w *QMatrix, N int, int8Acts bool) (ref, scale []flo
 	if int8Acts { // the values the activation blocks hold, as quantizeActs writes them
 		blk := make([]byte, w.Cols/Block*actBlockBytes)
 		for s := range N {
-			quantizeActs(blk, x[s*w.Cols:(s+1)*w.Cols])
+			quantizeActs(blk, x[s*w.Cols:(s+1)*w.Cols], 0)
 			for b := 0; b < w.Cols/Block; b++ {
 				ab := blk[b*actBlockBytes:]
 				d := math.Float32frombits(binary.LittleEndian.Uint32(ab[4*Block:]))
