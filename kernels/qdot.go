@@ -37,6 +37,9 @@ type qKernel struct {
 	r4, r4x4 qDot
 	actsInt8 bool  // x is quantized activations (else float32)
 	corr     int32 // the activation blocks hold corr·Σq_x
+	// dequant, if set, writes the 4 rows of a group (nb blocks at q,
+	// scales s) to dst + i*ldd, as QMatrix.Row would.
+	dequant func(nb int, q, s *byte, dst *float32, ldd int)
 }
 
 // r4x4ViaR4 makes an r4x4 kernel of four r4 calls, for instruction sets

@@ -24,15 +24,26 @@ func qdotBF16AVX512_4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *
 //go:noescape
 func qdotBF16AVX512_4x4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
 
+//go:noescape
+func dequantQ8_0AVX512(nb int, q, s *byte, dst *float32, ldd int)
+
+//go:noescape
+func dequantQ4_0AVX512(nb int, q, s *byte, dst *float32, ldd int)
+
+//go:noescape
+func dequantBF16AVX512(nb int, q, s *byte, dst *float32, ldd int)
+
 func init() {
 	x := &cpu.X86
 	if !x.HasAVX512F || !x.HasAVX512BW || !x.HasAVX512VL {
 		return
 	}
-	addQKernel(BF16, &qKernel{name: "avx512", r4: qdotBF16AVX512_4, r4x4: qdotBF16AVX512_4x4})
+	addQKernel(BF16, &qKernel{name: "avx512", r4: qdotBF16AVX512_4, r4x4: qdotBF16AVX512_4x4, dequant: dequantBF16AVX512})
 	if !x.HasAVX512VNNI {
 		return
 	}
-	addQKernel(Q8_0, &qKernel{name: "avx512vnni", r4: qdotQ8_0AVX512_4, r4x4: qdotQ8_0AVX512_4x4, actsInt8: true, corr: -32})
-	addQKernel(Q4_0, &qKernel{name: "avx512vnni", r4: qdotQ4_0AVX512_4, r4x4: qdotQ4_0AVX512_4x4, actsInt8: true, corr: -2})
+	addQKernel(Q8_0, &qKernel{name: "avx512vnni", r4: qdotQ8_0AVX512_4, r4x4: qdotQ8_0AVX512_4x4, actsInt8: true, corr: -32,
+		dequant: dequantQ8_0AVX512})
+	addQKernel(Q4_0, &qKernel{name: "avx512vnni", r4: qdotQ4_0AVX512_4, r4x4: qdotQ4_0AVX512_4x4, actsInt8: true, corr: -2,
+		dequant: dequantQ4_0AVX512})
 }

@@ -312,3 +312,150 @@ b16r4x4:
 	LANES4(Z6, Z7, X6, 0(AX))
 	VZEROUPPER
 	RET
+
+// Dequantizing a group (the prompt path's slabs): each 16-value chunk
+// group (chunk c of rows 0-3) widens to 16 float32 lanes, lane 4i+j
+// being row i's value 4c+j, scaled by the row's d_w (lanes 4i..4i+3),
+// and each row's 4 lanes are stored in place. The values are the Go
+// Row's: the same int-to-float conversions and float32 products.
+//
+// func dequantQ8_0AVX512(nb int, q, s *byte, dst *float32, ldd int)
+// func dequantQ4_0AVX512(nb int, q, s *byte, dst *float32, ldd int)
+// func dequantBF16AVX512(nb int, q, s *byte, dst *float32, ldd int)
+//
+// write rows 0-3 of the group at q (scales s) to dst + i*ldd, nb blocks.
+
+DATA qspread<>+0(SB)/4, $0
+DATA qspread<>+4(SB)/4, $0
+DATA qspread<>+8(SB)/4, $0
+DATA qspread<>+12(SB)/4, $0
+DATA qspread<>+16(SB)/4, $1
+DATA qspread<>+20(SB)/4, $1
+DATA qspread<>+24(SB)/4, $1
+DATA qspread<>+28(SB)/4, $1
+DATA qspread<>+32(SB)/4, $2
+DATA qspread<>+36(SB)/4, $2
+DATA qspread<>+40(SB)/4, $2
+DATA qspread<>+44(SB)/4, $2
+DATA qspread<>+48(SB)/4, $3
+DATA qspread<>+52(SB)/4, $3
+DATA qspread<>+56(SB)/4, $3
+DATA qspread<>+60(SB)/4, $3
+GLOBL qspread<>(SB), RODATA|NOPTR, $64
+
+DATA q8s<>+0(SB)/4, $8
+GLOBL q8s<>(SB), RODATA|NOPTR, $4
+DATA q15<>+0(SB)/4, $15
+GLOBL q15<>(SB), RODATA|NOPTR, $4
+
+// DQARGS: CX blocks, SI values, DX scales, DI R8 R9 R10 the four rows.
+#define DQARGS \
+	MOVQ nb+0(FP), CX; \
+	MOVQ q+8(FP), SI; \
+	MOVQ s+16(FP), DX; \
+	MOVQ dst+24(FP), DI; \
+	MOVQ ldd+32(FP), BX; \
+	SHLQ $2, BX; \
+	LEAQ (DI)(BX*1), R8; \
+	LEAQ (DI)(BX*2), R9; \
+	LEAQ (R8)(BX*2), R10; \
+	VMOVDQU32 qspread<>(SB), Z31
+
+// DQSCALE sets Z30 to the block's four d_w, each in its row's 4 lanes.
+#define DQSCALE \
+	VMOVQ 0(DX), X30; \
+	VCVTPH2PS X30, X30; \
+	VPERMPS Z30, Z31, Z30
+
+// DQSTORE stores row i's lanes of z (x: its lower view) at off bytes
+// into each row.
+#define DQSTORE(z, x, off) \
+	VMOVUPS x, off(DI); \
+	VEXTRACTF32X4 $1, z, off(R8); \
+	VEXTRACTF32X4 $2, z, off(R9); \
+	VEXTRACTF32X4 $3, z, off(R10)
+
+#define DQNEXT(n) \
+	ADDQ n, SI; \
+	ADDQ $8, DX; \
+	ADDQ $128, DI; \
+	ADDQ $128, R8; \
+	ADDQ $128, R9; \
+	ADDQ $128, R10
+
+#define DQ8(c) \
+	VPMOVSXBD (16*c)(SI), Z0; \
+	VCVTDQ2PS Z0, Z0; \
+	VMULPS Z30, Z0, Z0; \
+	DQSTORE(Z0, X0, 16*c)
+
+TEXT ·dequantQ8_0AVX512(SB), NOSPLIT, $0-40
+	DQARGS
+
+dq8loop:
+	DQSCALE
+	DQ8(0)
+	DQ8(1)
+	DQ8(2)
+	DQ8(3)
+	DQ8(4)
+	DQ8(5)
+	DQ8(6)
+	DQ8(7)
+	DQNEXT($128)
+	DECQ CX
+	JNZ  dq8loop
+	VZEROUPPER
+	RET
+
+// DQ4 does chunk c: low nibbles are values 4c+j, high ones 16+4c+j.
+#define DQ4(c) \
+	VPMOVZXBD (16*c)(SI), Z0; \
+	VPSRLD $4, Z0, Z1; \
+	VPANDD.BCST q15<>(SB), Z0, Z0; \
+	VPSUBD.BCST q8s<>(SB), Z0, Z0; \
+	VPSUBD.BCST q8s<>(SB), Z1, Z1; \
+	VCVTDQ2PS Z0, Z0; \
+	VCVTDQ2PS Z1, Z1; \
+	VMULPS Z30, Z0, Z0; \
+	VMULPS Z30, Z1, Z1; \
+	DQSTORE(Z0, X0, 16*c); \
+	DQSTORE(Z1, X1, 64+16*c)
+
+TEXT ·dequantQ4_0AVX512(SB), NOSPLIT, $0-40
+	DQARGS
+
+dq4loop:
+	DQSCALE
+	DQ4(0)
+	DQ4(1)
+	DQ4(2)
+	DQ4(3)
+	DQNEXT($64)
+	DECQ CX
+	JNZ  dq4loop
+	VZEROUPPER
+	RET
+
+#define DQB(c) \
+	VPMOVZXWD (32*c)(SI), Z0; \
+	VPSLLD $16, Z0, Z0; \
+	DQSTORE(Z0, X0, 16*c)
+
+TEXT ·dequantBF16AVX512(SB), NOSPLIT, $0-40
+	DQARGS
+
+dqbloop:
+	DQB(0)
+	DQB(1)
+	DQB(2)
+	DQB(3)
+	DQB(4)
+	DQB(5)
+	DQB(6)
+	DQB(7)
+	DQNEXT($256)
+	DECQ CX
+	JNZ  dqbloop
+	VZEROUPPER
+	RET

@@ -115,3 +115,46 @@ func (m *QMatrix) Row(dst []float32, r int) {
 		}
 	}
 }
+
+// groupRows writes the rows of group g, dequantized, into dst (up to 4
+// rows of Cols: the rows of the group that exist), reading the group's
+// stream in order. Each value is the one Row gives.
+func (m *QMatrix) groupRows(dst []float32, g int) {
+	n, C := len(dst)/m.Cols, m.Cols
+	if k := qKernels[m.DType]; k.dequant != nil && n == 4 {
+		w, _, s := m.group(g)
+		k.dequant(C/Block, w, s, &dst[0], C)
+		return
+	}
+	q, cb := m.data[m.quantOff(g, 0):m.quantOff(g+1, 0)], m.chunkBytes()
+	for b := range C / Block {
+		gb := q[b*4*m.quantBytes() : (b+1)*4*m.quantBytes()]
+		if m.DType == BF16 {
+			for c := range Block / 4 {
+				for i := range n {
+					ch, ys := gb[(4*c+i)*cb:(4*c+i+1)*cb], dst[i*C+b*Block+4*c:]
+					for j := range 4 {
+						ys[j] = F32FromBF16(binary.LittleEndian.Uint16(ch[2*j:]))
+					}
+				}
+			}
+			continue
+		}
+		so := m.scaleOff(g, b)
+		for i := range n {
+			d := F32FromF16(binary.LittleEndian.Uint16(m.data[so+2*i:]))
+			ys := dst[i*C+b*Block : i*C+(b+1)*Block]
+			for c := range m.quantBytes() / cb {
+				ch := gb[(4*c+i)*cb : (4*c+i+1)*cb]
+				if m.DType == Q8_0 {
+					ys[4*c], ys[4*c+1], ys[4*c+2], ys[4*c+3] = d*float32(int8(ch[0])), d*float32(int8(ch[1])), d*float32(int8(ch[2])), d*float32(int8(ch[3]))
+					continue
+				}
+				for j, v := range ch {
+					ys[4*c+j] = d * float32(int(v&15)-8)
+					ys[Block/2+4*c+j] = d * float32(int(v>>4)-8)
+				}
+			}
+		}
+	}
+}

@@ -132,9 +132,9 @@ func qGemm(out, x []float32, w *QMatrix, N int) {
 	for r0 := 0; r0 < w.Rows; r0 += rows {
 		r1 := min(r0+rows, w.Rows)
 		slab := (*p)[:(r1-r0)*w.Cols]
-		For(r1-r0, 16, func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				w.Row(slab[r*w.Cols:(r+1)*w.Cols], r0+r)
+		For(groupsOf(r1-r0), 4, func(lo, hi int) {
+			for g := lo; g < hi; g++ {
+				w.groupRows(slab[4*g*w.Cols:min(4*g+4, r1-r0)*w.Cols], r0/4+g)
 			}
 		})
 		sgemm(curGemm, false, true, N, r1-r0, w.Cols, 1, x, w.Cols, slab, w.Cols, 0, out[r0:], w.Rows)

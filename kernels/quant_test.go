@@ -203,6 +203,18 @@ func TestQMatrixCanonicalRoundTrip(t *testing.T) {
 			if !slices.Equal(a, b) {
 				t.Fatalf("%v: row %d differs from its canonical bytes", dt, rows-1)
 			}
+			// groupRows gives every group's rows as Row does.
+			for g := range (rows + 3) / 4 {
+				n := min(4, rows-4*g)
+				got := make([]float32, n*96)
+				m.groupRows(got, g)
+				for i := range n {
+					m.Row(b, 4*g+i)
+					if !slices.Equal(got[i*96:(i+1)*96], b) {
+						t.Fatalf("%v: groupRows row %d differs from Row", dt, 4*g+i)
+					}
+				}
+			}
 		}
 	}
 }
