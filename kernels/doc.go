@@ -25,8 +25,13 @@
 // activations by its transpose: up to QRowsMax rows as dot products that
 // stream the matrix once (q8_0 and q4_0 quantize the activations to int8
 // per block of 32, as llama.cpp does), more rows by dequantizing slabs into
-// float32 for the GEMM. The dot kernels are plain Go references for now;
-// the assembly ones register with addQKernel.
+// float32 for the GEMM. In memory the rows are regrouped four at a time
+// with their values interleaved in chunks of four (qlayout.go), so one
+// 64-byte load feeds 16 lanes of four rows; NewQMatrix and Canonical
+// convert from and to llama.cpp's row-by-row bytes. Each dtype has a Go
+// reference kernel set (the spec the tests hold the others to) and
+// AVX2 and AVX-512 sets (VNNI for the integer dots), which register with
+// addQKernel.
 //
 // # Determinism
 //
