@@ -25,11 +25,11 @@ const actBlockBytes = 4*Block + 8
 
 // qDot computes out[s*ldo+i] = (row i of the group at w, s) · (row s of
 // x) for i < 4, s < 4 (r4x4) or i < 4, s = 0 (r4), over nb blocks: w is
-// the group's values and s its scales (unused for bf16); ldw is unused
-// (0). x rows are ldx bytes apart.
+// the group's values and s its scales (unused for bf16). x rows are ldx
+// bytes apart.
 // Each (row, row) pair is computed by the same sequence of operations in
 // both, so a result does not depend on which kernel produced it.
-type qDot func(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+type qDot func(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 
 // qKernel is the set of dot kernels for one weight dtype.
 type qKernel struct {
@@ -45,9 +45,9 @@ type qKernel struct {
 // r4x4ViaR4 makes an r4x4 kernel of four r4 calls, for instruction sets
 // with too few registers to hold four rows' accumulators.
 func r4x4ViaR4(r4 qDot) qDot {
-	return func(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int) {
+	return func(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int) {
 		for r := range 4 {
-			r4(nb, w, ldw, s, (*byte)(unsafe.Add(unsafe.Pointer(x), r*ldx)), ldx,
+			r4(nb, w, s, (*byte)(unsafe.Add(unsafe.Pointer(x), r*ldx)), ldx,
 				(*float32)(unsafe.Add(unsafe.Pointer(out), 4*r*ldo)), ldo)
 		}
 	}
@@ -98,7 +98,7 @@ func roundActs(dst, x []float32) {
 // Reference kernels: one (weight row i of a group, activation row) dot
 // product at a time, reading the layouts directly.
 
-func dotBF16Go(nb int, w []byte, _ int, _ []byte, x []byte, i int) float32 {
+func dotBF16Go(nb int, w, _, x []byte, i int) float32 {
 	var acc float32
 	for k := range nb * Block {
 		acc += F32FromBF16(binary.LittleEndian.Uint16(w[((k/4)*4+i)*8+2*(k%4):])) * math.Float32frombits(binary.LittleEndian.Uint32(x[4*k:]))
@@ -106,7 +106,7 @@ func dotBF16Go(nb int, w []byte, _ int, _ []byte, x []byte, i int) float32 {
 	return acc
 }
 
-func dotQ8_0Go(nb int, w []byte, _ int, s, x []byte, i int) float32 {
+func dotQ8_0Go(nb int, w, s, x []byte, i int) float32 {
 	var acc float32
 	for b := range nb {
 		wb, xb := w[b*4*Block:], x[b*actBlockBytes:]
@@ -120,7 +120,7 @@ func dotQ8_0Go(nb int, w []byte, _ int, s, x []byte, i int) float32 {
 	return acc
 }
 
-func dotQ4_0Go(nb int, w []byte, _ int, s, x []byte, i int) float32 {
+func dotQ4_0Go(nb int, w, s, x []byte, i int) float32 {
 	var acc float32
 	for b := range nb {
 		wb, xb := w[b*2*Block:], x[b*actBlockBytes:]
@@ -142,12 +142,12 @@ func actScale(s, xb []byte, b, i int) float32 {
 	return F32FromF16(binary.LittleEndian.Uint16(s[8*b+2*i:])) * math.Float32frombits(binary.LittleEndian.Uint32(xb[4*Block:]))
 }
 
-type refDot func(nb int, w []byte, ldw int, s, x []byte, i int) float32
+type refDot func(nb int, w, s, x []byte, i int) float32
 
 // goDots makes the two qDot kernels of a reference dot product.
 func goDots(dt DType, xBlockBytes int, dot refDot) (r4, r4x4 qDot) {
 	grid := func(xrows int) qDot {
-		return func(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int) {
+		return func(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int) {
 			wn, sn := nb*4*(dt.BlockBytes()-2), nb*8
 			if dt == BF16 {
 				wn, sn = nb*4*dt.BlockBytes(), 1
@@ -157,7 +157,7 @@ func goDots(dt DType, xBlockBytes int, dot refDot) (r4, r4x4 qDot) {
 			os := unsafe.Slice(out, (xrows-1)*ldo+4)
 			for r := range xrows {
 				for i := range 4 {
-					os[r*ldo+i] = dot(nb, ws, ldw, ss, xs[r*ldx:], i)
+					os[r*ldo+i] = dot(nb, ws, ss, xs[r*ldx:], i)
 				}
 			}
 		}

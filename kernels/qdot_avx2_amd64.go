@@ -9,13 +9,13 @@ import "golang.org/x/sys/cpu"
 // few accumulators for a 4x4 grid).
 
 //go:noescape
-func qdotBF16AVX2_4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+func qdotBF16AVX2_4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 
 //go:noescape
-func qdotQ8_0AVX2_4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+func qdotQ8_0AVX2_4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 
 //go:noescape
-func qdotQ4_0AVX2_4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+func qdotQ4_0AVX2_4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 
 // avx2QKernel is the kernel set of an AVX2 r4 kernel.
 func avx2QKernel(r4 qDot, actsInt8 bool, corr int32) *qKernel {

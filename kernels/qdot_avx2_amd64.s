@@ -6,11 +6,11 @@
 // a time with one activation row (r4; qdot_avx2_amd64.go builds r4x4 of
 // them). All three take the qDot arguments
 //
-//	func(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+//	func(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 //
 // and write out[i] = (row i of the group) · x for i < 4, over nb blocks:
 // w is the group's values and s its scales (q8_0, q4_0; qlayout.go), x
-// one activation row; ldw, ldx and ldo are unused. out[0..3] are
+// one activation row; ldx and ldo are unused. out[0..3] are
 // contiguous.
 //
 // Every row is computed by the same instructions in the same order, so
@@ -47,15 +47,15 @@ GLOBL qdotconst<>(SB), RODATA|NOPTR, $64
 	VFMADD231PS Y6, Y4, a01        \
 	VFMADD231PS Y6, Y5, a23
 
-// func qdotBF16AVX2_4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+// func qdotBF16AVX2_4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 //
 // w: a bf16 group of nb blocks (256 bytes each), x: nb*32 float32.
 // out[i] = Σ_k float32(w[i][k]) * x[k], i < 4.
-TEXT ·qdotBF16AVX2_4(SB), NOSPLIT, $0-64
+TEXT ·qdotBF16AVX2_4(SB), NOSPLIT, $0-56
 	MOVQ   nb+0(FP), CX
 	MOVQ   w+8(FP), R8
-	MOVQ   x+32(FP), DI
-	MOVQ   out+48(FP), DX
+	MOVQ   x+24(FP), DI
+	MOVQ   out+40(FP), DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -134,9 +134,9 @@ bfdone:
 #define INTARGS \
 	MOVQ nb+0(FP), CX              \
 	MOVQ w+8(FP), R8               \
-	MOVQ s+24(FP), SI              \
-	MOVQ x+32(FP), DI              \
-	MOVQ out+48(FP), DX            \
+	MOVQ s+16(FP), SI              \
+	MOVQ x+24(FP), DI              \
+	MOVQ out+40(FP), DX            \
 	VXORPS Y0, Y0, Y0              \
 	VMOVDQU qdotconst<>+32(SB), Y14
 
@@ -147,12 +147,12 @@ bfdone:
 	VMOVUPS X0, (DX)               \
 	VZEROUPPER
 
-// func qdotQ8_0AVX2_4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+// func qdotQ8_0AVX2_4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 //
 // w, s: a q8_0 group of nb blocks (128 bytes of quants, 8 of scales
 // each), x: nb activation blocks (136 bytes).
 // out[i] = Σ_b d_w d_x Σ_j q_w[j] q_x[j], i < 4.
-TEXT ·qdotQ8_0AVX2_4(SB), NOSPLIT, $0-64
+TEXT ·qdotQ8_0AVX2_4(SB), NOSPLIT, $0-56
 	INTARGS
 	TESTQ CX, CX
 	JZ    q8done
@@ -194,13 +194,13 @@ q8done:
 	VPAND Y15, Y7, Y6              \
 	Q4CHUNKS(hoff)
 
-// func qdotQ4_0AVX2_4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+// func qdotQ4_0AVX2_4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 //
 // w, s: a q4_0 group of nb blocks (64 bytes of nibbles, 8 of scales
 // each), x: nb activation blocks. Σ n q_x - 8 Σ q_x is a row's sum: its
 // two lanes start at -4 Σ q_x, which the activation block holds.
 // out[i] = Σ_b d_w d_x Σ_j (n_w[j]-8) q_x[j], i < 4.
-TEXT ·qdotQ4_0AVX2_4(SB), NOSPLIT, $0-64
+TEXT ·qdotQ4_0AVX2_4(SB), NOSPLIT, $0-56
 	INTARGS
 	VMOVDQU qdotconst<>+0(SB), Y15
 	TESTQ CX, CX

@@ -7,22 +7,22 @@ import "golang.org/x/sys/cpu"
 // AVX-512 dot kernels from qdot_avx512_amd64.s; each is a qDot.
 
 //go:noescape
-func qdotQ8_0AVX512_4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+func qdotQ8_0AVX512_4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 
 //go:noescape
-func qdotQ8_0AVX512_4x4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+func qdotQ8_0AVX512_4x4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 
 //go:noescape
-func qdotQ4_0AVX512_4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+func qdotQ4_0AVX512_4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 
 //go:noescape
-func qdotQ4_0AVX512_4x4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+func qdotQ4_0AVX512_4x4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 
 //go:noescape
-func qdotBF16AVX512_4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+func qdotBF16AVX512_4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 
 //go:noescape
-func qdotBF16AVX512_4x4(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+func qdotBF16AVX512_4x4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 
 //go:noescape
 func dequantQ8_0AVX512(nb int, q, s *byte, dst *float32, ldd int)

@@ -3,7 +3,7 @@
 #include "textflag.h"
 
 // AVX-512 dot kernels for quantized weights (see qdot.go and qlayout.go).
-// func(nb int, w *byte, ldw int, s *byte, x *byte, ldx int, out *float32, ldo int)
+// func(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 //
 // q8_0 and q4_0: one 64-byte load of a group block is 4 chunks of 4
 // weights of the group's 4 rows, lane 4c+i holding chunk c of row i, and
@@ -77,8 +77,8 @@ GLOBL q0f<>(SB), RODATA|NOPTR, $4
 
 // The four activation-row pointers DI, R11, R12, R13 from x and ldx.
 #define XROWS \
-	MOVQ x+32(FP), DI; \
-	MOVQ ldx+40(FP), BX; \
+	MOVQ x+24(FP), DI; \
+	MOVQ ldx+32(FP), BX; \
 	LEAQ (DI)(BX*1), R11; \
 	LEAQ (DI)(BX*2), R12; \
 	LEAQ (R11)(BX*2), R13
@@ -100,13 +100,13 @@ GLOBL q0f<>(SB), RODATA|NOPTR, $4
 #define INTARGS(k) \
 	MOVQ nb+0(FP), CX; \
 	MOVQ w+8(FP), SI; \
-	MOVQ s+24(FP), DX; \
+	MOVQ s+16(FP), DX; \
 	VPBROADCASTD k(SB), Z26
 
 // The r4x4 outputs: out[s*ldo+i] from Z0-Z3 (row s = Zs).
 #define OUTGRID \
-	MOVQ out+48(FP), AX; \
-	MOVQ ldo+56(FP), BX; \
+	MOVQ out+40(FP), AX; \
+	MOVQ ldo+48(FP), BX; \
 	SHLQ $2, BX; \
 	ROWS4(Z0, Y0, X0, 0(AX)); \
 	ADDQ BX, AX; \
@@ -118,9 +118,9 @@ GLOBL q0f<>(SB), RODATA|NOPTR, $4
 
 // qdotQ8_0AVX512_4 computes out[i] = (row i of the q8_0 group at w, s) ·
 // x for i < 4 over nb > 0 blocks; x is one row of activation blocks.
-TEXT ·qdotQ8_0AVX512_4(SB), NOSPLIT, $0-64
+TEXT ·qdotQ8_0AVX512_4(SB), NOSPLIT, $0-56
 	INTARGS(q80<>)
-	MOVQ x+32(FP), DI
+	MOVQ x+24(FP), DI
 	VPXORD Z0, Z0, Z0
 
 q8r4:
@@ -132,14 +132,14 @@ q8r4:
 	DECQ CX
 	JNZ  q8r4
 
-	MOVQ out+48(FP), AX
+	MOVQ out+40(FP), AX
 	ROWS4(Z0, Y0, X0, 0(AX))
 	VZEROUPPER
 	RET
 
 // qdotQ8_0AVX512_4x4 computes out[s*ldo+i] = (row i of the group) ·
 // (activation row s) for i, s < 4; activation rows are ldx bytes apart.
-TEXT ·qdotQ8_0AVX512_4x4(SB), NOSPLIT, $0-64
+TEXT ·qdotQ8_0AVX512_4x4(SB), NOSPLIT, $0-56
 	INTARGS(q80<>)
 	XROWS
 	ZERO4(Z0, Z1, Z2, Z3)
@@ -161,9 +161,9 @@ q8r4x4:
 	RET
 
 // qdotQ4_0AVX512_4 is qdotQ8_0AVX512_4 for a q4_0 group (64-byte blocks).
-TEXT ·qdotQ4_0AVX512_4(SB), NOSPLIT, $0-64
+TEXT ·qdotQ4_0AVX512_4(SB), NOSPLIT, $0-56
 	INTARGS(q0f<>)
-	MOVQ x+32(FP), DI
+	MOVQ x+24(FP), DI
 	VPXORD Z0, Z0, Z0
 
 q4r4:
@@ -175,13 +175,13 @@ q4r4:
 	DECQ CX
 	JNZ  q4r4
 
-	MOVQ out+48(FP), AX
+	MOVQ out+40(FP), AX
 	ROWS4(Z0, Y0, X0, 0(AX))
 	VZEROUPPER
 	RET
 
 // qdotQ4_0AVX512_4x4 is qdotQ8_0AVX512_4x4 for a q4_0 group.
-TEXT ·qdotQ4_0AVX512_4x4(SB), NOSPLIT, $0-64
+TEXT ·qdotQ4_0AVX512_4x4(SB), NOSPLIT, $0-56
 	INTARGS(q0f<>)
 	XROWS
 	ZERO4(Z0, Z1, Z2, Z3)
@@ -243,10 +243,10 @@ GLOBL qperm4<>(SB), RODATA|NOPTR, $16
 
 // qdotBF16AVX512_4 computes out[i] = (row i of the bf16 group at w) · x
 // for i < 4 over nb > 0 blocks of 32; x is nb*32 float32.
-TEXT ·qdotBF16AVX512_4(SB), NOSPLIT, $0-64
+TEXT ·qdotBF16AVX512_4(SB), NOSPLIT, $0-56
 	MOVQ nb+0(FP), CX
 	MOVQ w+8(FP), SI
-	MOVQ x+32(FP), DI
+	MOVQ x+24(FP), DI
 	ZERO4(Z0, Z1, Z2, Z3)
 
 b16r4:
@@ -264,7 +264,7 @@ b16r4:
 	JNZ  b16r4
 
 	VMOVDQU32 qperm4<>(SB), X26
-	MOVQ out+48(FP), AX
+	MOVQ out+40(FP), AX
 	LANES4(Z0, Z1, X0, 0(AX))
 	VZEROUPPER
 	RET
@@ -278,7 +278,7 @@ b16r4:
 
 // qdotBF16AVX512_4x4 computes out[s*ldo+i] = (row i of the group) ·
 // (activation row s) for i, s < 4; activation rows are ldx bytes apart.
-TEXT ·qdotBF16AVX512_4x4(SB), NOSPLIT, $0-64
+TEXT ·qdotBF16AVX512_4x4(SB), NOSPLIT, $0-56
 	MOVQ nb+0(FP), CX
 	MOVQ w+8(FP), SI
 	XROWS
@@ -300,8 +300,8 @@ b16r4x4:
 	JNZ  b16r4x4
 
 	VMOVDQU32 qperm4<>(SB), X26
-	MOVQ out+48(FP), AX
-	MOVQ ldo+56(FP), BX
+	MOVQ out+40(FP), AX
+	MOVQ ldo+48(FP), BX
 	SHLQ $2, BX
 	LANES4(Z0, Z1, X0, 0(AX))
 	ADDQ BX, AX

@@ -92,10 +92,10 @@ func TestQDotEdgeBlocks(t *testing.T) {
 					t.Fatal(err)
 				}
 				x, vals := qdotEdgeActs(rng, k, nb)
-				wp, ldw, sp := m.group(0)
+				wp, sp := m.group(0)
 				out, want := [5]float32{1, 2, 3, 4, 5}, [4]float32{}
-				k.r4(nb, wp, ldw, sp, &x[0], len(x), &out[0], 1)
-				qKernelsGo[dt].r4(nb, wp, ldw, sp, &x[0], len(x), &want[0], 1) // the reference reads no correction
+				k.r4(nb, wp, sp, &x[0], len(x), &out[0], 1)
+				qKernelsGo[dt].r4(nb, wp, sp, &x[0], len(x), &want[0], 1) // the reference reads no correction
 				if out[4] != 5 {
 					t.Fatalf("%s: wrote past the four outputs", name)
 				}

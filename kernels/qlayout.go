@@ -49,11 +49,11 @@ func (m *QMatrix) scaleOff(g, b int) int {
 
 // group returns what the dot kernels read for group g: its values and
 // its scales (for bf16, the values again).
-func (m *QMatrix) group(g int) (w *byte, ldw int, s *byte) {
+func (m *QMatrix) group(g int) (w, s *byte) {
 	if m.DType == BF16 {
-		return &m.data[m.quantOff(g, 0)], 0, &m.data[m.quantOff(g, 0)]
+		return &m.data[m.quantOff(g, 0)], &m.data[m.quantOff(g, 0)]
 	}
-	return &m.data[m.quantOff(g, 0)], 0, &m.data[m.scaleOff(g, 0)]
+	return &m.data[m.quantOff(g, 0)], &m.data[m.scaleOff(g, 0)]
 }
 
 // setRow writes row r from its llama.cpp bytes src (RowBytes(Cols)).
@@ -122,7 +122,7 @@ func (m *QMatrix) Row(dst []float32, r int) {
 func (m *QMatrix) groupRows(dst []float32, g int) {
 	n, C := len(dst)/m.Cols, m.Cols
 	if k := qKernels[m.DType]; k.dequant != nil && n == 4 {
-		w, _, s := m.group(g)
+		w, s := m.group(g)
 		k.dequant(C/Block, w, s, &dst[0], C)
 		return
 	}

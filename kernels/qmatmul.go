@@ -41,25 +41,25 @@ func QMatmul(out, x []float32, w *QMatrix, N int) {
 	For(groups, grain, func(lo, hi int) {
 		var pad [4 * 4]float32
 		for g := lo; g < hi; g++ {
-			wp, ldw, sp := w.group(g)
+			wp, sp := w.group(g)
 			i, n := 4*g, min(4, w.Rows-4*g)
 			s := 0
 			for ; s+4 <= N; s += 4 {
 				if n == 4 {
-					kern.r4x4(nb, wp, ldw, sp, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
+					kern.r4x4(nb, wp, sp, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
 					continue
 				}
-				kern.r4x4(nb, wp, ldw, sp, &xb[s*xst], xst, &pad[0], 4)
+				kern.r4x4(nb, wp, sp, &xb[s*xst], xst, &pad[0], 4)
 				for r := range 4 {
 					copy(out[(s+r)*w.Rows+i:(s+r)*w.Rows+i+n], pad[4*r:])
 				}
 			}
 			for ; s < N; s++ {
 				if n == 4 {
-					kern.r4(nb, wp, ldw, sp, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
+					kern.r4(nb, wp, sp, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
 					continue
 				}
-				kern.r4(nb, wp, ldw, sp, &xb[s*xst], xst, &pad[0], 4)
+				kern.r4(nb, wp, sp, &xb[s*xst], xst, &pad[0], 4)
 				copy(out[s*w.Rows+i:s*w.Rows+i+n], pad[:n])
 			}
 		}

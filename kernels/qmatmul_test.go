@@ -125,12 +125,12 @@ func TestQDotKernelsAgree(t *testing.T) {
 				w, _ := Quantize(dt, randRows(rng, 4, cols), 4, cols)
 				x := randRows(rng, 4, cols)
 				xb, xst, _ := qActs(kern, x, 4, cols)
-				wp, ldw, sp := w.group(0)
+				wp, sp := w.group(0)
 				const ldo = 7 // outputs strided past the four written
 				var grid, four [4 * ldo]float32
-				kern.r4x4(nb, wp, ldw, sp, &xb[0], xst, &grid[0], ldo)
+				kern.r4x4(nb, wp, sp, &xb[0], xst, &grid[0], ldo)
 				for s := range 4 {
-					kern.r4(nb, wp, ldw, sp, &xb[s*xst], xst, &four[s*ldo], ldo)
+					kern.r4(nb, wp, sp, &xb[s*xst], xst, &four[s*ldo], ldo)
 				}
 				for s := range 4 {
 					for i := range 4 {
