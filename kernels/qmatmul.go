@@ -36,34 +36,41 @@ func QMatmul(out, x []float32, w *QMatrix, N int) {
 	if scratch != nil {
 		defer actsPool.Put(scratch)
 	}
-	nb, groups := w.Cols/Block, groupsOf(w.Rows)
-	grain := max(1, (16<<10)/(4*w.DType.RowBytes(w.Cols))) // about 16 KB of weights per unit
-	For(groups, grain, func(lo, hi int) {
-		var pad [4 * 4]float32
+	grain := max(1, (16<<10)/(4*w.DType.RowBytes(w.Cols))) // under 32 KB of weights: one thread
+	For(groupsOf(w.Rows), grain, func(lo, hi int) {
 		for g := lo; g < hi; g++ {
-			wp, sp := w.group(g)
-			i, n := 4*g, min(4, w.Rows-4*g)
-			s := 0
-			for ; s+4 <= N; s += 4 {
-				if n == 4 {
-					kern.r4x4(nb, wp, sp, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
-					continue
-				}
-				kern.r4x4(nb, wp, sp, &xb[s*xst], xst, &pad[0], 4)
-				for r := range 4 {
-					copy(out[(s+r)*w.Rows+i:(s+r)*w.Rows+i+n], pad[4*r:])
-				}
-			}
-			for ; s < N; s++ {
-				if n == 4 {
-					kern.r4(nb, wp, sp, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
-					continue
-				}
-				kern.r4(nb, wp, sp, &xb[s*xst], xst, &pad[0], 4)
-				copy(out[s*w.Rows+i:s*w.Rows+i+n], pad[:n])
-			}
+			qGroup(out, xb, xst, w, kern, g, N)
 		}
 	})
+}
+
+// qGroup writes the outputs of w's row group g for the N activation rows
+// xb (xst bytes apart): four rows of x at a time, then one. The last group
+// of a matrix whose rows are not a multiple of four is computed whole
+// (its padding rows are zeros) into pad and copied.
+func qGroup(out []float32, xb []byte, xst int, w *QMatrix, kern *qKernel, g, N int) {
+	var pad [4 * 4]float32
+	nb, i, n := w.Cols/Block, 4*g, min(4, w.Rows-4*g)
+	wp, sp := w.group(g)
+	s := 0
+	for ; s+4 <= N; s += 4 {
+		if n == 4 {
+			kern.r4x4(nb, wp, sp, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
+			continue
+		}
+		kern.r4x4(nb, wp, sp, &xb[s*xst], xst, &pad[0], 4)
+		for r := range 4 {
+			copy(out[(s+r)*w.Rows+i:(s+r)*w.Rows+i+n], pad[4*r:])
+		}
+	}
+	for ; s < N; s++ {
+		if n == 4 {
+			kern.r4(nb, wp, sp, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
+			continue
+		}
+		kern.r4(nb, wp, sp, &xb[s*xst], xst, &pad[0], 4)
+		copy(out[s*w.Rows+i:s*w.Rows+i+n], pad[:n])
+	}
 }
 
 var actsPool sync.Pool // *[]byte scratch for quantized activations
