@@ -37,6 +37,10 @@ type qKernel struct {
 	r4, r4x4 qDot
 	actsInt8 bool  // x is quantized activations (else float32)
 	corr     int32 // the activation blocks hold corr·Σq_x
+	// r4g, if set, is r4 for four groups at once, gst bytes apart (their
+	// scales sst apart), writing group k's outputs at out + k*ost: four
+	// memory streams for one sequence's decoding.
+	r4g func(nb int, w, s *byte, gst, sst int, x *byte, out *float32, ost int)
 	// dequant, if set, writes the 4 rows of a group (nb blocks at q,
 	// scales s) to dst + i*ldd, as QMatrix.Row would.
 	dequant func(nb int, q, s *byte, dst *float32, ldd int)

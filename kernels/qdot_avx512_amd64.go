@@ -25,6 +25,12 @@ func qdotBF16AVX512_4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo in
 func qdotBF16AVX512_4x4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 
 //go:noescape
+func qdotQ8_0AVX512_4g(nb int, w, s *byte, gst, sst int, x *byte, out *float32, ost int)
+
+//go:noescape
+func qdotQ4_0AVX512_4g(nb int, w, s *byte, gst, sst int, x *byte, out *float32, ost int)
+
+//go:noescape
 func dequantQ8_0AVX512(nb int, q, s *byte, dst *float32, ldd int)
 
 //go:noescape
@@ -43,7 +49,7 @@ func init() {
 		return
 	}
 	addQKernel(Q8_0, &qKernel{name: "avx512vnni", r4: qdotQ8_0AVX512_4, r4x4: qdotQ8_0AVX512_4x4, actsInt8: true, corr: -32,
-		dequant: dequantQ8_0AVX512})
+		r4g: qdotQ8_0AVX512_4g, dequant: dequantQ8_0AVX512})
 	addQKernel(Q4_0, &qKernel{name: "avx512vnni", r4: qdotQ4_0AVX512_4, r4x4: qdotQ4_0AVX512_4x4, actsInt8: true, corr: -2,
-		dequant: dequantQ4_0AVX512})
+		r4g: qdotQ4_0AVX512_4g, dequant: dequantQ4_0AVX512})
 }

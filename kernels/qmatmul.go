@@ -38,10 +38,39 @@ func QMatmul(out, x []float32, w *QMatrix, N int) {
 	}
 	grain := max(1, (16<<10)/(4*w.DType.RowBytes(w.Cols))) // under 32 KB of weights: one thread
 	For(groupsOf(w.Rows), grain, func(lo, hi int) {
+		if N == 1 && kern.r4g != nil {
+			qGroups4(out, xb, w, kern, lo, hi)
+			return
+		}
 		for g := lo; g < hi; g++ {
 			qGroup(out, xb, xst, w, kern, g, N)
 		}
 	})
+}
+
+// qGroups4 decodes one activation row against groups [lo, hi) of w,
+// four at a time a quarter of the range apart (four memory streams); the
+// groups past a multiple of four, and a padded last group, go through
+// qGroup.
+func qGroups4(out []float32, xb []byte, w *QMatrix, kern *qKernel, lo, hi int) {
+	full := hi
+	if 4*hi > w.Rows {
+		full-- // the padded group
+	}
+	q := max(0, full-lo) / 4
+	if q > 0 {
+		w0, s0 := w.group(lo)
+		w1, s1 := w.group(lo + q)
+		gst := int(uintptr(unsafe.Pointer(w1)) - uintptr(unsafe.Pointer(w0)))
+		sst := int(uintptr(unsafe.Pointer(s1)) - uintptr(unsafe.Pointer(s0)))
+		for j := range q {
+			wj, sj := w.group(lo + j)
+			kern.r4g(w.Cols/Block, wj, sj, gst, sst, &xb[0], &out[4*(lo+j)], 4*q)
+		}
+	}
+	for g := lo + 4*q; g < hi; g++ {
+		qGroup(out, xb, 0, w, kern, g, 1)
+	}
 }
 
 // qGroup writes the outputs of w's row group g for the N activation rows
