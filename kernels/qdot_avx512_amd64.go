@@ -28,6 +28,9 @@ func qdotBF16AVX512_4x4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo 
 func qdotQ8_0AVX512_4g(nb int, w, s *byte, gst, sst int, x *byte, out *float32, ost int)
 
 //go:noescape
+func qdotBF16AVX512_4g(nb int, w, s *byte, gst, sst int, x *byte, out *float32, ost int)
+
+//go:noescape
 func qdotQ4_0AVX512_4g(nb int, w, s *byte, gst, sst int, x *byte, out *float32, ost int)
 
 //go:noescape
@@ -44,7 +47,8 @@ func init() {
 	if !x.HasAVX512F || !x.HasAVX512BW || !x.HasAVX512VL {
 		return
 	}
-	addQKernel(BF16, &qKernel{name: "avx512", r4: qdotBF16AVX512_4, r4x4: qdotBF16AVX512_4x4, dequant: dequantBF16AVX512})
+	addQKernel(BF16, &qKernel{name: "avx512", r4: qdotBF16AVX512_4, r4x4: qdotBF16AVX512_4x4,
+		r4g: qdotBF16AVX512_4g, dequant: dequantBF16AVX512})
 	if !x.HasAVX512VNNI {
 		return
 	}

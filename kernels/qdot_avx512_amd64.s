@@ -249,11 +249,13 @@ q4r4x4:
 
 // BW2 widens the chunks at o0(SI) and o1(SI) into Z28 and Z29 (a bf16 is
 // the top half of a float32).
-#define BW2(o0, o1) \
-	PREFETCHT0 1024+o0(SI); \
-	VPMOVZXWD o0(SI), Z28; \
+#define BW2(o0, o1) BW2R(SI, o0, o1)
+
+#define BW2R(r, o0, o1) \
+	PREFETCHT0 1024+o0(r); \
+	VPMOVZXWD o0(r), Z28; \
 	VPSLLD $16, Z28, Z28; \
-	VPMOVZXWD o1(SI), Z29; \
+	VPMOVZXWD o1(r), Z29; \
 	VPSLLD $16, Z29, Z29
 
 // BROW multiplies Z28, Z29 by the activations at o0(x), o1(x) into a0, a1.
@@ -550,5 +552,48 @@ q4g:
 	JNZ  q4g
 
 	GOUT
+	VZEROUPPER
+	RET
+
+// BG4 does chunk pair (o0, o1) of the four groups.
+#define BG4(o0, o1, xo0, xo1) \
+	BW2R(SI, o0, o1); \
+	BROW(DI, xo0, xo1, Z0, Z1); \
+	BW2R(R8, o0, o1); \
+	BROW(DI, xo0, xo1, Z2, Z3); \
+	BW2R(R9, o0, o1); \
+	BROW(DI, xo0, xo1, Z4, Z5); \
+	BW2R(R10, o0, o1); \
+	BROW(DI, xo0, xo1, Z6, Z7)
+
+TEXT ·qdotBF16AVX512_4g(SB), NOSPLIT, $0-64
+	GROUPS4
+	ZERO4(Z0, Z1, Z2, Z3)
+	ZERO4(Z4, Z5, Z6, Z7)
+
+b16g:
+	BG4(0, 32, 0, 16)
+	BG4(64, 96, 32, 48)
+	BG4(128, 160, 64, 80)
+	BG4(192, 224, 96, 112)
+	ADDQ $256, SI
+	ADDQ $256, R8
+	ADDQ $256, R9
+	ADDQ $256, R10
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  b16g
+
+	VMOVDQU32 qperm4<>(SB), X26
+	MOVQ out+48(FP), AX
+	MOVQ ost+56(FP), BX
+	SHLQ $2, BX
+	LANES4(Z0, Z1, X0, 0(AX))
+	ADDQ BX, AX
+	LANES4(Z2, Z3, X2, 0(AX))
+	ADDQ BX, AX
+	LANES4(Z4, Z5, X4, 0(AX))
+	ADDQ BX, AX
+	LANES4(Z6, Z7, X6, 0(AX))
 	VZEROUPPER
 	RET
