@@ -136,7 +136,10 @@ func (g *Generator) Generate(ctx context.Context, prompt []int, opts Options, em
 			st.StopReason = StopCanceled
 			return st, err
 		}
-		tok := sampler.Sample(logits, history)
+		tok, err := sampler.Sample(logits, history)
+		if err != nil {
+			return st, err
+		}
 		st.GeneratedTokens++
 		if st.GeneratedTokens == 1 {
 			first = time.Now()

@@ -1,6 +1,7 @@
 package infer
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 )
@@ -68,24 +69,40 @@ func NewSampler(opts SamplerOptions) *Sampler {
 
 // Sample returns the next token for logits [V] given the tokens so far
 // (history; only the last RepeatLastN matter). logits is not modified.
-func (s *Sampler) Sample(logits []float32, history []int) int {
+// A logit that is NaN or infinite (weights that diverged or are corrupt)
+// is an error, not a token.
+func (s *Sampler) Sample(logits []float32, history []int) (int, error) {
+	if err := checkFinite(logits); err != nil {
+		return 0, err
+	}
 	cand := s.Filter(logits, history)
 	if len(cand) == 1 {
-		return int(cand[0].ID)
+		return int(cand[0].ID), nil
 	}
 	u := float32(s.rng.Float64())
 	var cum float32
 	for _, c := range cand {
 		cum += c.P
 		if u < cum {
-			return int(c.ID)
+			return int(c.ID), nil
 		}
 	}
-	return int(cand[len(cand)-1].ID) // u above the rounded total
+	return int(cand[len(cand)-1].ID), nil // u above the rounded total
+}
+
+// checkFinite reports the first logit that is NaN or infinite.
+func checkFinite(logits []float32) error {
+	for i, l := range logits {
+		if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
+			return fmt.Errorf("infer: logit %d of %d is %v: the model's output is not finite (its weights diverged or are corrupt)", i, len(logits), l)
+		}
+	}
+	return nil
 }
 
 // Filter runs stages 1 to 5 and returns the surviving candidates with
-// their sampling probabilities (summing to 1). The slice is the sampler's,
+// their sampling probabilities (summing to 1), for finite logits (Sample
+// checks them). The slice is the sampler's,
 // valid until the next call. With top-p on, the candidates are in
 // decreasing order of probability; otherwise their order is unspecified
 // but deterministic.

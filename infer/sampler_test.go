@@ -3,6 +3,7 @@ package infer
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -31,7 +32,7 @@ func TestGreedy(t *testing.T) {
 	logits := []float32{0.1, 2, -1, 1.9, 0}
 	s := NewSampler(SamplerOptions{})
 	for range 10 {
-		if got := s.Sample(logits, nil); got != 1 {
+		if got, _ := s.Sample(logits, nil); got != 1 {
 			t.Fatalf("greedy picked %d, want 1", got)
 		}
 	}
@@ -40,7 +41,7 @@ func TestGreedy(t *testing.T) {
 	o.TopK, o.Temperature = 1, 5
 	s = NewSampler(o)
 	for i := range 50 {
-		if got := s.Sample(logits, nil); got != 1 {
+		if got, _ := s.Sample(logits, nil); got != 1 {
 			t.Fatalf("draw %d: top-k 1 picked %d, want 1", i, got)
 		}
 	}
@@ -148,7 +149,7 @@ func TestRepetitionPenalty(t *testing.T) {
 	}
 	// Greedy sees the penalty: token 0 drops from 2 to 1, below token 1.
 	o.Temperature = 0
-	if got := NewSampler(o).Sample([]float32{2, 1.5, 1, 0}, []int{0}); got != 1 {
+	if got, _ := NewSampler(o).Sample([]float32{2, 1.5, 1, 0}, []int{0}); got != 1 {
 		t.Errorf("greedy with penalty picked %d, want 1", got)
 	}
 }
@@ -179,7 +180,8 @@ func TestDeterministic(t *testing.T) {
 		s := NewSampler(o)
 		var hist []int
 		for range 200 {
-			hist = append(hist, s.Sample(logits, hist))
+			tok, _ := s.Sample(logits, hist)
+			hist = append(hist, tok)
 		}
 		return hist
 	}
@@ -202,7 +204,8 @@ func TestFrequencies(t *testing.T) {
 	const n = 50000
 	counts := make([]int, len(probs))
 	for range n {
-		counts[s.Sample(logits, nil)]++
+		tok, _ := s.Sample(logits, nil)
+		counts[tok]++
 	}
 	var chi2 float64
 	for i, p := range probs {
@@ -211,5 +214,20 @@ func TestFrequencies(t *testing.T) {
 	}
 	if chi2 > 18.47 {
 		t.Fatalf("counts %v for probabilities %v: chi-square %.2f", counts, probs, chi2)
+	}
+}
+
+// Non-finite logits are an error from every sampler, never a token or a
+// panic.
+func TestSampleNonFinite(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	opts := []SamplerOptions{{Temperature: 0}, DefaultSamplerOptions(), {Temperature: 1, TopK: 2},
+		{Temperature: 1, TopP: 0.5}, {Temperature: 1, MinP: 0.1}, {Temperature: 0.7, RepeatPenalty: 1.3, RepeatLastN: 4}}
+	for _, logits := range [][]float32{{nan, nan, nan}, {1, nan, 2}, {1, inf, 2}, {-inf, 0, 1}} {
+		for _, o := range opts {
+			if tok, err := NewSampler(o).Sample(logits, []int{0, 1}); err == nil || !strings.Contains(err.Error(), "not finite") {
+				t.Fatalf("%+v on %v: token %d, error %v", o, logits, tok, err)
+			}
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,6 +100,20 @@ func TestGenerateErrors(t *testing.T) {
 		code, _, stderr := runCmd(t, "", append([]string{"generate"}, tc.args...)...)
 		wantFail(t, code, stderr, tc.want)
 	}
+	// Weights that diverged to NaN: a one-line error, not a panic.
+	c := model.Config{VocabSize: 257, Context: 32, Layers: 1, Heads: 2, Embd: 16, Activation: model.GELU}
+	m, err := model.New(c, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.P.LNFW[3] = float32(math.NaN())
+	bad := filepath.Join(t.TempDir(), "nan.ckpt")
+	if err := checkpoints.Save(bad, &checkpoints.Checkpoint{Config: c, Tokenizer: tokenizer.Byte{}.Spec(), Params: m.Params},
+		checkpoints.SaveOptions{WeightsOnly: true}); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCmd(t, "", "generate", "--checkpoint", bad, "--prompt", "x", "--max-tokens", "3")
+	wantFail(t, code, stderr, "not finite")
 	// A checkpoint from another format version names both versions.
 	b, err := os.ReadFile(checkpoints.Latest(dir))
 	if err != nil {
@@ -106,7 +121,7 @@ func TestGenerateErrors(t *testing.T) {
 	}
 	b[8] = checkpoints.FormatVersion + 1
 	other := writeFile(t, filepath.Join(t.TempDir(), "v2.ckpt"), b)
-	code, _, stderr := runCmd(t, "", "generate", "--checkpoint", other, "--prompt", "x")
+	code, _, stderr = runCmd(t, "", "generate", "--checkpoint", other, "--prompt", "x")
 	wantFail(t, code, stderr, "format version", other)
 
 	// An empty prompt is not an error: generation starts from end-of-text.
