@@ -22,8 +22,9 @@ func runConvert(args []string) error {
 	from := fs.String("from", "", "model to read: a .ckpt or run folder, a model.safetensors or its folder, or an llm.c .bin (detected from the content)")
 	to := fs.String("to", "", "file to write; the extension picks the format: .ckpt, .safetensors (config.json is written beside it) or .bin (llm.c); a folder gets model.safetensors")
 	tokName := fs.String("tokenizer", "", "tokenizer to attach (gpt2, byte, a tokenizer.json ...); default: the file's own, or gpt2 for a 50257-token vocabulary")
+	force := fs.Bool("force", false, "replace --to if it exists (never the file being read)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: gpt convert --from FILE --to FILE [--tokenizer NAME]")
+		fmt.Fprintln(fs.Output(), "usage: gpt convert --from FILE --to FILE [--tokenizer NAME] [--force]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -52,6 +53,9 @@ func runConvert(args []string) error {
 		return err
 	}
 	read := time.Since(start)
+	if err := checkOutput("--to", out, o.Path, *force); err != nil {
+		return err
+	}
 	if o.Train != nil {
 		fmt.Fprintln(cmdStderr, "note: the training state (optimizer moments, data position) is not converted: the output is weights only")
 		o.Train = nil

@@ -120,6 +120,8 @@ func TestConvertErrors(t *testing.T) {
 		{[]string{"--from", bin, "--to", filepath.Join(dir, "y.ckpt")}, "vocabulary of 257 is not GPT-2's 50257: name the tokenizer (--tokenizer)"},
 		{[]string{"--from", hfTiny, "--to", filepath.Join(dir, "y.ckpt"), "--tokenizer", "byte"}, "the tokenizer byte has 257 ids, the model only 96"},
 		{[]string{"--from", src, "--to", filepath.Join(dir, "z.ckpt"), "--tokenizer", "nope"}, "unknown tokenizer"},
+		{[]string{"--from", src, "--to", bin}, "exists; pass --force to replace it"},
+		{[]string{"--from", bin, "--to", bin, "--force", "--tokenizer", "byte"}, "is the model being read"},
 	} {
 		var stderr bytes.Buffer
 		code := run(append([]string{"convert"}, c.args...), &stderr)
@@ -127,5 +129,23 @@ func TestConvertErrors(t *testing.T) {
 			strings.Count(stderr.String(), "\n") != 1 {
 			t.Errorf("%v: exit %d, %q; want 1 and one line with %q", c.args, code, stderr.String(), c.want)
 		}
+	}
+}
+
+// --force replaces an existing output.
+func TestConvertForce(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := interopCheckpoint(t, dir)
+	captureConvert(t)
+	out := filepath.Join(dir, "m.ckpt")
+	if err := os.WriteFile(out, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	if code := run([]string{"convert", "--from", src, "--to", out, "--force"}, &stderr); code != 0 {
+		t.Fatalf("--force: exit %d: %s", code, stderr.String())
+	}
+	if _, err := checkpoints.Load(out); err != nil {
+		t.Fatalf("--force did not write a checkpoint: %v", err)
 	}
 }

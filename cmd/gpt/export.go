@@ -17,11 +17,11 @@ func init() {
 
 // exportFlags are gpt export's flags.
 type exportFlags struct {
-	in, tokName, out string
-	dtype            *dtypeFlag
-	bf16             bool
-	weightsOnly      bool
-	level            int
+	in, tokName, out   string
+	dtype              *dtypeFlag
+	bf16               bool
+	weightsOnly, force bool
+	level              int
 }
 
 func runExport(args []string) error {
@@ -31,6 +31,9 @@ func runExport(args []string) error {
 	}
 	o, err := openModel(f.in, f.tokName, !f.weightsOnly)
 	if err != nil {
+		return err
+	}
+	if err := checkOutput("--out", f.out, o.Path, f.force); err != nil {
 		return err
 	}
 	dt, err := f.exportDType(o)
@@ -60,6 +63,7 @@ func parseExport(args []string) (*exportFlags, error) {
 	fs.Var(f.dtype, "dtype", "weights in the file: f32, bf16 (half the size), q8_0 (about 0.27) or q4_0 (about 0.15); default: as the input stores them")
 	fs.BoolVar(&f.bf16, "bf16", false, "same as --dtype bf16")
 	fs.BoolVar(&f.weightsOnly, "weights-only", true, "leave out the training state; false keeps it (re-compress only)")
+	fs.BoolVar(&f.force, "force", false, "replace --out if it exists (never the file being read)")
 	fs.IntVar(&f.level, "level", 0, fmt.Sprintf("zstd level 1 (fastest) to 22 (smallest); 0 means %d", checkpoints.DefaultLevel))
 	if err := fs.Parse(args); err != nil {
 		return nil, err

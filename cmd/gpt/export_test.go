@@ -89,6 +89,27 @@ func TestExport(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want 1 and one line with %q", c.args, code, stderr.String(), c.want)
 		}
 	}
+	// An existing output needs --force; the file being read is never
+	// replaced, even with it (also through a run folder or another name).
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"export", "--checkpoint", dir, "--out", f32}, "exists; pass --force"},
+		{[]string{"export", "--checkpoint", checkpoints.Latest(dir), "--out", checkpoints.Latest(dir), "--force"}, "is the model being read"},
+		{[]string{"export", "--checkpoint", dir, "--out", filepath.Join(dir, ".", "latest.ckpt"), "--force"}, "is the model being read"},
+	} {
+		stderr.Reset()
+		if code := run(c.args, &stderr); code != 1 || !strings.Contains(stderr.String(), c.want) || strings.Count(stderr.String(), "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and one line with %q", c.args, code, stderr.String(), c.want)
+		}
+	}
+	if _, err := checkpoints.Load(checkpoints.Latest(dir)); err != nil {
+		t.Fatalf("the input did not survive: %v", err)
+	}
+	if code := run([]string{"export", "--checkpoint", dir, "--out", f32, "--force"}, &stderr); code != 0 {
+		t.Fatalf("export --force: exit %d: %s", code, stderr.String())
+	}
 	// A file that is not a checkpoint.
 	junk := filepath.Join(dir, "junk.ckpt")
 	if err := os.WriteFile(junk, []byte("not a checkpoint"), 0o644); err != nil {

@@ -135,3 +135,20 @@ func fileMB(path string) string {
 
 // megabytes formats n bytes in MB (10^6).
 func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+
+// checkOutput refuses to write the file out (named by flag) when it is
+// the file the model was read from (in), and, without force, when it
+// exists at all: a convert or export never silently replaces a file.
+func checkOutput(flag, out, in string, force bool) error {
+	fo, err := os.Stat(out)
+	if err != nil {
+		return nil // nothing there (a bad folder fails at the write, naming it)
+	}
+	if fi, err := os.Stat(in); err == nil && os.SameFile(fi, fo) {
+		return errorf("%s %s is the model being read; write to another file", flag, out)
+	}
+	if !force {
+		return errorf("%s %s exists; pass --force to replace it", flag, out)
+	}
+	return nil
+}
