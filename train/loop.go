@@ -169,7 +169,7 @@ func (r *Run) Train(ctx context.Context) (res Result, err error) {
 	if err := os.MkdirAll(r.OutDir, 0o755); err != nil {
 		return Result{}, err
 	}
-	path := filepath.Join(r.OutDir, "metrics.jsonl")
+	path := filepath.Join(r.OutDir, MetricsFile)
 	earlier := readMetrics(path, r.step)
 	metrics, err := createMetrics(path, earlier)
 	if err != nil {

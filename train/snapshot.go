@@ -24,6 +24,9 @@ type Snapshot struct {
 }
 
 // The kinds of snapshot a run saves.
+// MetricsFile is the file in OutDir that gets a JSON line per step.
+const MetricsFile = "metrics.jsonl"
+
 const (
 	Latest = "latest" // after each evaluation, at the end and on interrupt
 	Best   = "best"   // at each new best validation loss

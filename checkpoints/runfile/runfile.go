@@ -8,6 +8,8 @@ package runfile
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/gptgo/gptgo/checkpoints"
 	"github.com/gptgo/gptgo/tokenizer"
@@ -86,4 +88,19 @@ func Open(path string) (*train.Snapshot, tokenizer.Tokenizer, string, error) {
 	snap.AdamW = &train.AdamW{Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps, WeightDecay: a.WeightDecay,
 		Step: a.Step, M: a.M, V: a.V}
 	return snap, o.Tokenizer, o.Path, nil
+}
+
+// Existing returns the first file of a run that dir holds (latest.ckpt,
+// best.ckpt, a step-N.ckpt or metrics.jsonl), or "" for none: a fresh
+// run there would replace it.
+func Existing(dir string) string {
+	for _, p := range []string{checkpoints.Latest(dir), checkpoints.Best(dir), filepath.Join(dir, train.MetricsFile)} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "step-*.ckpt")); len(m) > 0 {
+		return m[0]
+	}
+	return ""
 }

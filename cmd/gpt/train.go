@@ -31,6 +31,7 @@ type trainFlags struct {
 	paths                     listFlag
 	tokName, preset, act, out string
 	resume                    string
+	force                     bool
 	layers, heads, embd, ctx  int
 	threads                   *int
 	progress                  *report.Mode
@@ -70,6 +71,7 @@ func parseTrainFlags(args []string) (*trainFlags, error) {
 	f.progress = addProgress(fs)
 	fs.StringVar(&f.out, "out", "runs/latest", "output folder for checkpoints, metrics.jsonl and loss.png")
 	fs.StringVar(&f.resume, "resume", "", "resume from a checkpoint file or run folder")
+	fs.BoolVar(&f.force, "force", false, "start a new run in an --out that already holds one, replacing its checkpoints and metrics")
 	fs.Float64Var(&f.valFrac, "val-fraction", 0.1, "share of each document kept for validation when preparing text")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -111,7 +113,8 @@ func runTrain(args []string) error {
 }
 
 // newRun builds the run the flags describe: a resumed one, or a new model
-// on prepared (or freshly tokenized) data. The closer releases the data.
+// on prepared (or freshly tokenized) data, in a run folder it locks. The
+// closer releases the data and the lock.
 func (f *trainFlags) newRun() (*train.Run, func(), error) {
 	opt := f.opt
 	var from *train.Snapshot
@@ -129,7 +132,24 @@ func (f *trainFlags) newRun() (*train.Run, func(), error) {
 			f.out = filepath.Dir(path)
 		}
 		fmt.Fprintf(cmdStdout, "resuming %s at step %d\n", path, from.Step)
+	} else if old := runfile.Existing(f.out); old != "" && !f.force {
+		return nil, nil, errorf("--out %s already holds a run (%s): continue it with --resume %s, replace it with --force, or pick another --out",
+			f.out, filepath.Base(old), f.out)
 	}
+	unlock, err := runfile.Lock(f.out)
+	if err != nil {
+		return nil, nil, errorf("--out %v", err)
+	}
+	r, closeData, err := f.openAndAssemble(opt, from)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return r, func() { closeData(); unlock() }, nil
+}
+
+// openAndAssemble opens (or first prepares) the data and builds the run.
+func (f *trainFlags) openAndAssemble(opt train.Options, from *train.Snapshot) (*train.Run, func(), error) {
 	if opt.Data == "" {
 		var err error
 		if opt.Data, err = f.prepareData(); err != nil {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"github.com/gptgo/gptgo/checkpoints/runfile"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -41,6 +43,24 @@ func TestTrainResumeGenerate(t *testing.T) {
 	if n := bytes.Count(metrics, []byte("\n")); n != 9 {
 		t.Errorf("metrics.jsonl has %d lines after 6 + 3 steps, want 9", n)
 	}
+	// A fresh run into the folder is refused, naming the way out, and
+	// leaves the run as it was; --force starts over.
+	before, _ := os.ReadFile(filepath.Join(out, "latest.ckpt"))
+	fresh := append([]string{"train", "--data", corpus, "--tokenizer", "byte", "--max-steps", "2", "--out", out}, common...)
+	code, _, stderr = runCmd(t, "", fresh...)
+	wantFail(t, code, stderr, "already holds a run (latest.ckpt): continue it with --resume "+out+", replace it with --force")
+	if after, _ := os.ReadFile(filepath.Join(out, "latest.ckpt")); !bytes.Equal(before, after) {
+		t.Fatal("the refused run changed latest.ckpt")
+	}
+	// While the folder is locked (by another process, as far as flock is
+	// concerned: another open file), even --resume is refused.
+	unlock, err := runfile.Lock(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCmd(t, "", "train", "--resume", out, "--max-steps", "10")
+	wantFail(t, code, stderr, "is in use by another gpt train (pid "+strconv.Itoa(os.Getpid())+")")
+	unlock()
 	code, stdout, stderr = runCmd(t, "", "generate", "--checkpoint", filepath.Join(out, "latest.ckpt"),
 		"--prompt", "the quick", "--max-tokens", "20", "--seed", "1", "--temperature", "0")
 	if code != 0 {
@@ -48,6 +68,10 @@ func TestTrainResumeGenerate(t *testing.T) {
 	}
 	if !strings.HasPrefix(stdout, "the quick") || len(stdout) < len("the quick")+5 {
 		t.Errorf("generate printed %q", stdout)
+	}
+	code, stdout, stderr = runCmd(t, "", append(fresh, "--force")...)
+	if code != 0 || !strings.Contains(stdout, "done: 2 steps") {
+		t.Fatalf("--force: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
 
