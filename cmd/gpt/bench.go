@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,7 +50,7 @@ func runBench(args []string) error {
 	peak := fs.Float64("peak-gflops", 0, "peak GFLOP/s of the machine, to report MFU (0: no MFU)")
 	tests := fs.String("tests", "pp,tg,train", "tests to run: any of pp, tg, train")
 	bw := fs.Bool("bandwidth", true, "interleave memory read-bandwidth passes with tg tests and report tg against that bound")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -76,7 +77,7 @@ func runBench(args []string) error {
 		return errorf("-o %q: want table or json", *outFmt)
 	case *trainB < 0 || *trainT < 1:
 		return errorf("--train-batch and --train-context must be positive")
-	case *peak < 0:
+	case !(*peak >= 0) || math.IsInf(*peak, 0):
 		return errorf("--peak-gflops %g: want a positive number", *peak)
 	}
 	if err := setThreads(*threadsFlag); err != nil {

@@ -27,7 +27,7 @@ func runConvert(args []string) error {
 		fmt.Fprintln(fs.Output(), "usage: gpt convert --from FILE --to FILE [--tokenizer NAME] [--force]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	switch {

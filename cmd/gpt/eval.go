@@ -70,7 +70,7 @@ func runEval(args []string) error {
 		fmt.Fprintln(fs.Output(), "usage: gpt eval --checkpoint MODEL --data FILE_OR_DIR [--dtype q8_0] [--batch 4] [--context N] [--max-batches N]\n\nMean cross-entropy and perplexity over consecutive windows of the data (deterministic).")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	switch {

@@ -65,7 +65,7 @@ func parseExport(args []string) (*exportFlags, error) {
 	fs.BoolVar(&f.weightsOnly, "weights-only", true, "leave out the training state; false keeps it (re-compress only)")
 	fs.BoolVar(&f.force, "force", false, "replace --out if it exists (never the file being read)")
 	fs.IntVar(&f.level, "level", 0, fmt.Sprintf("zstd level 1 (fastest) to 22 (smallest); 0 means %d", checkpoints.DefaultLevel))
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if f.bf16 {

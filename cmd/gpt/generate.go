@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -59,7 +60,7 @@ func parseGenerateFlags(args []string) (*generateFlags, error) {
 	f.threads = addThreads(fs)
 	fs.BoolVar(&f.interactive, "interactive", false, "read prompts from stdin, one per line")
 	fs.BoolVar(&f.stats, "stats", false, "print prompt and generation speed and time to first token on stderr")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
@@ -81,15 +82,15 @@ func (f *generateFlags) validate() error {
 		return errorf("--interactive reads its prompts from stdin; drop --prompt/--prompt-file")
 	case f.maxTokens == 0 || f.maxTokens < -1:
 		return errorf("--max-tokens %d: want a positive number, or -1 for no limit", f.maxTokens)
-	case f.temp < 0:
-		return errorf("--temperature %g: want 0 (greedy) or more", f.temp)
+	case !(f.temp >= 0) || math.IsInf(f.temp, 0): // NaN fails every comparison
+		return errorf("--temperature %g: want 0 (greedy) or more, finite", f.temp)
 	case f.topK < 0:
 		return errorf("--top-k %d: want 0 (off) or more", f.topK)
-	case f.topP <= 0 || f.topP > 1:
+	case !(f.topP > 0 && f.topP <= 1):
 		return errorf("--top-p %g: want a value in (0, 1]", f.topP)
-	case f.minP < 0 || f.minP > 1:
+	case !(f.minP >= 0 && f.minP <= 1):
 		return errorf("--min-p %g: want a value in [0, 1]", f.minP)
-	case f.repPen <= 0:
+	case !(f.repPen > 0) || math.IsInf(f.repPen, 0):
 		return errorf("--repeat-penalty %g: want a positive value (1: off)", f.repPen)
 	case f.repLast < -1:
 		return errorf("--repeat-last-n %d: want -1 (all), 0 (off) or more", f.repLast)

@@ -74,9 +74,26 @@ func printUsage(w io.Writer) {
 }
 
 // newFlagSet returns a flag set that reports errors instead of exiting, so
-// a bad flag gives a one-line error and exit code 1.
+// a bad flag gives a one-line error and exit code 1 (see parseFlags).
 func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("gpt "+name, flag.ContinueOnError)
 	fs.SetOutput(os.Stderr)
 	return fs
+}
+
+// parseFlags parses args into fs. -h prints the flags; any other flag
+// error is one line pointing there, not the whole usage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.Usage()
+		return err
+	case err != nil:
+		return errorf("%v (see '%s -h')", err, fs.Name())
+	}
+	return nil
 }

@@ -31,7 +31,7 @@ func runPrepare(args []string) error {
 		fmt.Fprintln(fs.Output(), "usage: gpt prepare --data PATH... --tokenizer NAME --out DIR [--val-fraction F]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	paths = append(paths, fs.Args()...)

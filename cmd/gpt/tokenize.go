@@ -24,7 +24,7 @@ func runTokenize(args []string) error {
 		fmt.Fprintln(fs.Output(), "usage: gpt tokenize [--tokenizer NAME] [--ids] < text\n\nReads stdin, prints its tokens, and the token count on stderr.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

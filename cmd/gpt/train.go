@@ -4,11 +4,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -73,7 +75,7 @@ func parseTrainFlags(args []string) (*trainFlags, error) {
 	fs.StringVar(&f.resume, "resume", "", "resume from a checkpoint file or run folder")
 	fs.BoolVar(&f.force, "force", false, "start a new run in an --out that already holds one, replacing its checkpoints and metrics")
 	fs.Float64Var(&f.valFrac, "val-fraction", 0.1, "share of each document kept for validation when preparing text")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	f.paths = append(f.paths, fs.Args()...)
@@ -83,8 +85,63 @@ func parseTrainFlags(args []string) (*trainFlags, error) {
 		o.MaxSteps = 0 // --epochs alone sets the length of the run
 	}
 	o.Context = f.ctx
+	if err := f.check(); err != nil {
+		return nil, err
+	}
 	return f, setThreads(*f.threads)
 }
+
+// check validates every numeric flag (sign, range, finite) and refuses
+// flags that --resume would ignore, each naming the flag.
+func (f *trainFlags) check() error {
+	o := &f.opt
+	for _, c := range []struct {
+		name string
+		v    float64
+		lo   float64
+		open bool // lo itself is out of range
+	}{
+		{"lr", o.LR, 0, true}, {"min-lr", o.MinLR, 0, false}, {"epochs", o.Epochs, 0, false},
+		{"weight-decay", o.WeightDecay, 0, false}, {"grad-clip", o.GradClip, 0, false},
+		{"val-fraction", f.valFrac, 0, false},
+	} {
+		if !(c.v >= c.lo) || (c.open && c.v == c.lo) || math.IsInf(c.v, 0) {
+			return errorf("--%s %g: want a finite value %s %g", c.name, c.v, map[bool]string{true: ">", false: ">="}[c.open], c.lo)
+		}
+	}
+	if f.valFrac >= 1 {
+		return errorf("--val-fraction %g: want a value in [0, 1)", f.valFrac)
+	}
+	for _, c := range []struct {
+		name   string
+		v, min int
+	}{
+		{"layers", f.layers, 1}, {"heads", f.heads, 1}, {"embd", f.embd, 1}, {"context", f.ctx, 1},
+		{"batch", o.Batch, 1}, {"max-steps", o.MaxSteps, 0}, {"warmup", o.Warmup, 0},
+		{"grad-accum", o.GradAccum, 1}, {"eval-every", o.EvalEvery, 0}, {"eval-batches", o.EvalBatches, 1},
+		{"sample-every", o.SampleEvery, 0}, {"save-every", o.SaveEvery, 0},
+	} {
+		if c.v < c.min {
+			return errorf("--%s %d: want %d or more", c.name, c.v, c.min)
+		}
+	}
+	if f.resume != "" {
+		var ignored []string
+		for name := range f.set {
+			if !resumeFlags[name] {
+				ignored = append(ignored, "--"+name)
+			}
+		}
+		if len(ignored) > 0 {
+			sort.Strings(ignored)
+			return errorf("--resume continues the run with its own options; drop %s (only --max-steps or --epochs may extend it)", strings.Join(ignored, ", "))
+		}
+	}
+	return nil
+}
+
+// resumeFlags are the flags --resume takes: the rest come from the run.
+var resumeFlags = map[string]bool{"resume": true, "max-steps": true, "epochs": true, "threads": true, "progress": true, "out": true}
 
 func runTrain(args []string) error {
 	f, err := parseTrainFlags(args)

@@ -104,4 +104,26 @@ func TestTrainBadInput(t *testing.T) {
 	wantFail(t, code, stderr, "3 heads do not divide embedding width 16")
 	code, _, stderr = runCmd(t, "", "train", "--threads", "-1")
 	wantFail(t, code, stderr, "--threads")
+	// Every numeric flag is checked before anything runs: sign, range, NaN.
+	for _, c := range [][]string{
+		{"--lr", "-1", "--lr -1: want a finite value > 0"}, {"--lr", "nan", "--lr NaN"}, {"--lr", "0", "--lr 0"},
+		{"--min-lr", "inf", "--min-lr +Inf"}, {"--epochs", "-1", "--epochs -1"}, {"--grad-clip", "-1", "--grad-clip -1"},
+		{"--weight-decay", "nan", "--weight-decay NaN"}, {"--val-fraction", "1", "--val-fraction 1: want a value in [0, 1)"},
+		{"--max-steps", "-5", "--max-steps -5: want 0 or more"}, {"--warmup", "-10", "--warmup -10"},
+		{"--grad-accum", "0", "--grad-accum 0: want 1 or more"}, {"--eval-batches", "-1", "--eval-batches -1"},
+		{"--save-every", "-1", "--save-every -1"}, {"--eval-every", "-2", "--eval-every -2"}, {"--sample-every", "-1", "--sample-every -1"},
+		{"--batch", "0", "--batch 0"}, {"--layers", "0", "--layers 0"}, {"--context", "-4", "--context -4"},
+	} {
+		code, _, stderr = runCmd(t, "", "train", c[0], c[1], "--out", filepath.Join(dir, "o"))
+		wantFail(t, code, stderr, c[2])
+	}
+	// --resume takes its options from the run: others are named, not ignored.
+	code, _, stderr = runCmd(t, "", "train", "--resume", filepath.Join(dir, "o"), "--lr", "1e-3", "--batch", "8", "--max-steps", "10")
+	wantFail(t, code, stderr, "drop --batch, --lr (only --max-steps or --epochs may extend it)")
+	// A flag error is one line pointing at -h, not the whole usage.
+	code, _, stderr = runCmd(t, "", "train", "--bogus")
+	wantFail(t, code, stderr, "flag provided but not defined: -bogus (see 'gpt train -h')")
+	if strings.Count(stderr, "\n") != 1 {
+		t.Errorf("a flag error printed %d lines:\n%s", strings.Count(stderr, "\n"), stderr)
+	}
 }
