@@ -66,11 +66,15 @@ type Run struct {
 	// (a checkpoint is written), leaving the schedule of the full run intact.
 	StopAfter int
 
-	stepper *Stepper
-	loader  *data.Loader
-	step    int
-	bestVal float64
-	obs     Observer // Observer, or silent; set by Train
+	stepper   *Stepper
+	loader    *data.Loader
+	step      int
+	bestVal   float64
+	obs       Observer // Observer, or silent; set by Train
+	guard     lossGuard
+	saved     string // the latest snapshot written, and its step
+	savedStep int
+	resumed   bool // from a snapshot (of step savedStep, when saved is "")
 }
 
 // Result summarises a finished (or interrupted) run.
@@ -84,7 +88,8 @@ type Result struct {
 }
 
 // ErrNonFinite is wrapped by the error returned when a loss or gradient
-// norm is NaN or Inf.
+// norm is NaN or Inf, the loss leaves the range of a working model, or
+// the weights to be saved are not finite (see diverge.go).
 var ErrNonFinite = errors.New("training diverged")
 
 // Plan describes the run before it starts.
@@ -127,6 +132,7 @@ func NewRun(r *Run, from *Snapshot) (*Run, error) {
 		if err := r.restore(from); err != nil {
 			return nil, fmt.Errorf("resuming: %v", err)
 		}
+		r.resumed, r.savedStep = true, from.Step
 	}
 	return r, nil
 }
@@ -271,8 +277,12 @@ func (r *Run) trainStep(b batches, lr float64, p pace) (Metric, error) {
 		return Metric{}, err
 	}
 	if !finite(float64(loss)) || !finite(norm) {
-		return Metric{}, fmt.Errorf("%w at step %d: loss %v, gradient norm %v; the last good checkpoint in %s is unchanged",
-			ErrNonFinite, r.step+1, loss, norm, r.OutDir)
+		return Metric{}, fmt.Errorf("%w at step %d: loss %v, gradient norm %v; %s",
+			ErrNonFinite, r.step+1, loss, norm, r.lastGood())
+	}
+	if bad, limit := r.guard.check(float64(loss), r.Model.Config.VocabSize); bad {
+		return Metric{}, fmt.Errorf("%w at step %d: loss %.4g is above %.4g (twice a uniform guess's, or three times the running level %.4g); %s",
+			ErrNonFinite, r.step+1, loss, limit, r.guard.level, r.lastGood())
 	}
 	r.step++
 	took := time.Since(t0)
@@ -339,11 +349,19 @@ func (r *Run) evaluate() (float64, bool) {
 	return loss, err == nil
 }
 
-// save keeps a snapshot of kind in the Store and reports where.
+// save keeps a snapshot of kind in the Store and reports where. Weights
+// that are not finite are not saved.
 func (r *Run) save(kind string, step int) error {
 	path := r.Store.Path(kind, step)
+	if i := firstNonFinite(r.Model.Params); i >= 0 {
+		return fmt.Errorf("%w at step %d: parameter %d is %v, so %s is not written; %s",
+			ErrNonFinite, step, i, r.Model.Params[i], path, r.lastGood())
+	}
 	if err := r.Store.Save(path, r.snapshot()); err != nil {
 		return fmt.Errorf("saving checkpoint %s: %w", path, err)
+	}
+	if kind == Latest {
+		r.saved, r.savedStep = path, step
 	}
 	name := kind
 	if kind == Steps {
