@@ -38,7 +38,7 @@ func IsTokenFile(path string) (bool, error) {
 // OpenEval opens tokens to score a model on: a folder written by Prepare
 // (its val.bin), a token file, or a text file encoded with encode. The
 // closer releases a mapped token file. Errors name the path.
-func OpenEval(path string, encode func(string) []int) (Tokens, func(), error) {
+func OpenEval(path string, vocab int, encode func(string) []int) (Tokens, func(), error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: no such file or folder", path)
@@ -57,6 +57,10 @@ func OpenEval(path string, encode func(string) []int) (Tokens, func(), error) {
 	if isTok {
 		tf, err := OpenTokens(path)
 		if err != nil {
+			return nil, nil, err
+		}
+		if err := tf.Check(vocab); err != nil {
+			tf.Close()
 			return nil, nil, err
 		}
 		return tf, func() { tf.Close() }, nil
@@ -109,6 +113,18 @@ func OpenPrepared(dir string) (*Prepared, error) {
 		}
 	}
 	return p, nil
+}
+
+// Check reports the first token of either file outside a vocabulary of
+// vocab (see TokenFile.Check).
+func (p *Prepared) Check(vocab int) error {
+	if err := p.Train.Check(vocab); err != nil {
+		return err
+	}
+	if p.Val != nil {
+		return p.Val.Check(vocab)
+	}
+	return nil
 }
 
 // Close releases the token files.

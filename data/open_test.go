@@ -28,21 +28,33 @@ func TestOpenEvalAndPrepared(t *testing.T) {
 	if err != nil || p.Train.Len() != 5 || p.Val == nil || p.Val.Len() != 3 {
 		t.Fatalf("OpenPrepared: %+v, %v", p, err)
 	}
-	p.Close()
+	defer p.Close()
 	encode := func(s string) []int { return []int{len(s), 1} }
 	for path, want := range map[string]int{dir: 3, filepath.Join(dir, TrainFile): 5, text: 2} {
-		toks, closer, err := OpenEval(path, encode)
+		toks, closer, err := OpenEval(path, 300, encode)
 		if err != nil || toks.Len() != want {
 			t.Fatalf("OpenEval(%s): %v tokens, %v; want %d", path, toks, err, want)
 		}
 		closer()
+	}
+	// A token outside the model's vocabulary is found when the file opens,
+	// named by index and byte offset.
+	if _, _, err := OpenEval(filepath.Join(dir, TrainFile), 8, encode); err == nil ||
+		!strings.Contains(err.Error(), "token 3 (byte offset 1030) is id 8, outside the vocabulary of 8") {
+		t.Errorf("OpenEval with vocabulary 8: %v", err)
+	}
+	if err := p.Check(9); err == nil || !strings.Contains(err.Error(), TrainFile+": token 4 (byte offset 1032) is id 9") {
+		t.Errorf("Prepared.Check(9): %v", err)
+	}
+	if err := p.Check(300); err != nil {
+		t.Errorf("Prepared.Check(300): %v", err)
 	}
 	for path, want := range map[string]string{
 		filepath.Join(dir, "nope"): "no such file or folder",
 		t.TempDir():                "a folder without a val.bin",
 		junk:                       "neither a token file nor text",
 	} {
-		if _, _, err := OpenEval(path, encode); err == nil || !strings.Contains(err.Error(), want) {
+		if _, _, err := OpenEval(path, 300, encode); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("OpenEval(%s): %v, want %q", path, err, want)
 		}
 	}

@@ -215,6 +215,27 @@ func OpenTokens(path string) (*TokenFile, error) {
 // Name returns the file's path.
 func (t *TokenFile) Name() string { return t.path }
 
+// Check reports the first token that is not an id of a vocabulary of
+// vocab, naming the file, the token's index and its byte offset.
+func (t *TokenFile) Check(vocab int) error {
+	width := 2
+	if t.version == Version32 {
+		width = 4
+	}
+	for i := 0; i < t.n; i++ {
+		var id uint32
+		if width == 2 {
+			id = uint32(binary.LittleEndian.Uint16(t.data[2*i:]))
+		} else {
+			id = binary.LittleEndian.Uint32(t.data[4*i:])
+		}
+		if id >= uint32(vocab) {
+			return fmt.Errorf("%s: token %d (byte offset %d) is id %d, outside the vocabulary of %d", t.path, i, HeaderBytes+width*i, int32(id), vocab)
+		}
+	}
+	return nil
+}
+
 // Len returns the number of tokens.
 func (t *TokenFile) Len() int { return t.n }
 

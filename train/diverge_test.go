@@ -72,10 +72,25 @@ func (c corrupter) Step(s StepInfo) {
 func TestNonFiniteWeightsAreNotSaved(t *testing.T) {
 	dir := t.TempDir()
 	r := newTestRun(t, dir, 0, nil)
-	r.Observer = corrupter{r: r, step: 8} // evaluations (and saves) at 4, 8, ...
+	r.ValData = nil                       // no evaluation to notice first
+	r.Observer = corrupter{r: r, step: 8} // saves at 4, 8, ...
 	_, err := r.Train(context.Background())
 	if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "at step 8: parameter") ||
 		!strings.Contains(err.Error(), "is NaN") || !strings.Contains(err.Error(), "(step 4), is unchanged") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := storeFor(dir)[Latest]; got == nil || got.Step != 4 {
+		t.Fatalf("latest snapshot: %+v, want step 4's", got)
+	}
+}
+
+// A validation loss that is not finite is an error, not a result.
+func TestNonFiniteValLossStops(t *testing.T) {
+	dir := t.TempDir()
+	r := newTestRun(t, dir, 0, nil)
+	r.Observer = corrupter{r: r, step: 8}
+	_, err := r.Train(context.Background())
+	if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "at step 8: validation loss NaN") {
 		t.Fatalf("err = %v", err)
 	}
 	if got := storeFor(dir)[Latest]; got == nil || got.Step != 4 {

@@ -318,6 +318,9 @@ func (r *Run) afterStep(met *Metric, total int) error {
 // writes the latest checkpoint.
 func (r *Run) evalAndSave(met *Metric) error {
 	if v, ok := r.evaluate(); ok {
+		if !finite(v) {
+			return fmt.Errorf("%w at step %d: validation loss %v; %s", ErrNonFinite, r.step, v, r.lastGood())
+		}
 		met.ValLoss = &v
 		r.obs.Eval(EvalInfo{Step: r.step, TrainLoss: met.Loss, ValLoss: v})
 		if v < r.bestVal {

@@ -37,18 +37,21 @@ func evaluate(m *model.Model, toks data.Tokens, B, T, maxBatches int, progress f
 	if err != nil {
 		return evalResult{}, err
 	}
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return evalResult{}, fmt.Errorf("the loss is %v: the model's output is not finite (its weights diverged or are corrupt)", loss)
+	}
 	return evalResult{Tokens: n * B * T, Batches: n, B: B, T: T, Loss: loss, Seconds: time.Since(start).Seconds()}, nil
 }
 
 // evalTokens opens the tokens of --data (see data.OpenEval), checking that
-// a prepared folder was tokenized with tok.
-func evalTokens(path string, tok tokenizer.Tokenizer) (data.Tokens, func(), error) {
+// a prepared folder was tokenized with tok and every id is below vocab.
+func evalTokens(path string, tok tokenizer.Tokenizer, vocab int) (data.Tokens, func(), error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		if err := tokenizer.CheckSpecFile(filepath.Join(path, data.TokenizerFile), tok); err != nil {
 			return nil, nil, errorf("--data: %v", err)
 		}
 	}
-	toks, closer, err := data.OpenEval(path, tok.Encode)
+	toks, closer, err := data.OpenEval(path, vocab, tok.Encode)
 	if err != nil {
 		return nil, nil, errorf("--data %v", err)
 	}
@@ -102,7 +105,7 @@ func runEval(args []string) error {
 	if T > m.Config.Context {
 		return errorf("--context %d exceeds the model's context %d", T, m.Config.Context)
 	}
-	toks, closeToks, err := evalTokens(*dataPath, tok)
+	toks, closeToks, err := evalTokens(*dataPath, tok, m.Config.VocabSize)
 	if err != nil {
 		return err
 	}

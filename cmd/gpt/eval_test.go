@@ -112,10 +112,21 @@ func TestEval(t *testing.T) {
 	os.Mkdir(other, 0o755)
 	data.WriteTokens(filepath.Join(other, "val.bin"), toks, 257)
 	os.WriteFile(filepath.Join(other, "tokenizer.json"), []byte(`{"name":"gpt2"}`), 0o644)
+	outside := filepath.Join(dir, "outside.bin")
+	data.WriteTokens(outside, []int32{1, 2, 300, 4}, 50257)
+	nanCk := *ck
+	nanCk.Params = slices.Clone(ck.Params)
+	nanCk.Params[len(nanCk.Params)-1] = float32(math.NaN())
+	nanPath := filepath.Join(dir, "nan.ckpt")
+	if err := checkpoints.Save(nanPath, &nanCk, checkpoints.SaveOptions{WeightsOnly: true}); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
+		{[]string{"--checkpoint", src, "--data", outside}, "outside.bin: token 2 (byte offset 1028) is id 300, outside the vocabulary of 257"},
+		{[]string{"--checkpoint", nanPath, "--data", txt}, "the loss is NaN: the model's output is not finite"},
 		{[]string{"--data", txt}, "--checkpoint is required"},
 		{[]string{"--checkpoint", src}, "--data is required"},
 		{[]string{"--checkpoint", src, "--data", txt, "--context", "64"}, "--context 64 exceeds the model's context 32"},

@@ -237,6 +237,9 @@ func (f *trainFlags) assemble(d *data.Prepared, opt train.Options, from *train.S
 	} else if m, err = f.newModel(tok.VocabSize(), &opt); err != nil {
 		return nil, err
 	}
+	if err := d.Check(m.Config.VocabSize); err != nil {
+		return nil, errorf("%v", err)
+	}
 	if d.Train.Len() < opt.Context+1 {
 		return nil, errorf("%s: %d tokens, fewer than context+1 = %d: use more text or a smaller --context",
 			d.Train.Name(), d.Train.Len(), opt.Context+1)

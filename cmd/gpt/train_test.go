@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"github.com/gptgo/gptgo/checkpoints/runfile"
+	"github.com/gptgo/gptgo/data"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -104,6 +105,20 @@ func TestTrainBadInput(t *testing.T) {
 	wantFail(t, code, stderr, "3 heads do not divide embedding width 16")
 	code, _, stderr = runCmd(t, "", "train", "--threads", "-1")
 	wantFail(t, code, stderr, "--threads")
+	// A token outside the vocabulary in train.bin is found before the first
+	// step, naming the file and where.
+	prep := filepath.Join(dir, "prep")
+	text := writeFile(t, filepath.Join(dir, "t.txt"), []byte(strings.Repeat("some text to learn from. ", 100)))
+	if code, _, stderr := runCmd(t, "", "prepare", "--data", text, "--tokenizer", "byte", "--out", prep); code != 0 {
+		t.Fatalf("prepare: %s", stderr)
+	}
+	ids := make([]int32, 600)
+	ids[500] = 300
+	if err := data.WriteTokens(filepath.Join(prep, data.TrainFile), ids, 50257); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCmd(t, "", "train", "--data", prep, "--context", "16", "--out", filepath.Join(dir, "bad"))
+	wantFail(t, code, stderr, "train.bin: token 500 (byte offset 2024) is id 300, outside the vocabulary of 257")
 	// Every numeric flag is checked before anything runs: sign, range, NaN.
 	for _, c := range [][]string{
 		{"--lr", "-1", "--lr -1: want a finite value > 0"}, {"--lr", "nan", "--lr NaN"}, {"--lr", "0", "--lr 0"},
