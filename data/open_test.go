@@ -62,3 +62,37 @@ func TestOpenEvalAndPrepared(t *testing.T) {
 		t.Errorf("Size = %d, want 8", n)
 	}
 }
+
+// A token file appears whole or not at all: a write that fails leaves
+// nothing at the path and no temporary file beside it.
+func TestTokenWriterIsAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, TrainFile)
+	if err := WriteTokens(path, []int32{1, 2, 3}, 300); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := os.ReadFile(path)
+	if err := WriteTokens(path, []int32{1, 2, 300}, 300); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("an id outside the vocabulary: %v", err)
+	}
+	if now, _ := os.ReadFile(path); string(now) != string(old) {
+		t.Fatal("the failed write changed the file")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("left %d files, want the one token file", len(entries))
+	}
+	tw, err := CreateTokens(filepath.Join(dir, "new.bin"), 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw.Write([]int32{4, 5})
+	if _, err := os.Stat(filepath.Join(dir, "new.bin")); err == nil {
+		t.Fatal("the file is at its path before Close")
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ids, err := ReadTokens(filepath.Join(dir, "new.bin")); err != nil || len(ids) != 2 {
+		t.Fatalf("after Close: %v, %v", ids, err)
+	}
+}

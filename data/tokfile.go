@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // Token file constants (llm.c's format, plus version 2 for uint32 tokens).
@@ -25,9 +26,12 @@ func VersionFor(vocabSize int) int {
 	return Version32
 }
 
-// TokenWriter streams tokens into a token file. The count in the header is
-// written by Close.
+// TokenWriter streams tokens into a token file, atomically: they go to a
+// temporary file beside it, which Close completes (the count in the
+// header), syncs and renames into place. A failed or abandoned write
+// never leaves a partial file at the path.
 type TokenWriter struct {
+	path    string
 	f       *os.File
 	w       *bufio.Writer
 	version int
@@ -39,14 +43,19 @@ type TokenWriter struct {
 
 // CreateTokens creates a token file at path for ids below vocabSize.
 func CreateTokens(path string, vocabSize int) (*TokenWriter, error) {
-	f, err := os.Create(path)
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
 		return nil, err
 	}
-	tw := &TokenWriter{f: f, w: bufio.NewWriterSize(f, 1<<20), version: VersionFor(vocabSize), maxID: vocabSize - 1}
+	tw := &TokenWriter{path: path, f: f, w: bufio.NewWriterSize(f, 1<<20), version: VersionFor(vocabSize), maxID: vocabSize - 1}
 	var hdr [HeaderBytes]byte
 	if _, err := tw.w.Write(hdr[:]); err != nil {
 		f.Close()
+		os.Remove(f.Name())
 		return nil, err
 	}
 	return tw, nil
@@ -64,7 +73,7 @@ func (tw *TokenWriter) Write(ids []int32) error {
 	tw.buf = tw.buf[:0]
 	for _, id := range ids {
 		if id < 0 || int(id) > tw.maxID {
-			tw.err = fmt.Errorf("%s: token id %d outside the vocabulary (0..%d)", tw.f.Name(), id, tw.maxID)
+			tw.err = fmt.Errorf("%s: token id %d outside the vocabulary (0..%d)", tw.path, id, tw.maxID)
 			return tw.err
 		}
 		if width == 2 {
@@ -81,14 +90,15 @@ func (tw *TokenWriter) Write(ids []int32) error {
 // Count returns the number of tokens written so far.
 func (tw *TokenWriter) Count() int64 { return tw.n }
 
-// Close writes the header and closes the file.
+// Close writes the header and puts the file in place; after an error
+// (this one or an earlier Write's) it removes the temporary file instead.
 func (tw *TokenWriter) Close() error {
 	err := tw.err
 	if err == nil {
 		err = tw.w.Flush()
 	}
 	if err == nil && tw.n > 1<<31-1 {
-		err = fmt.Errorf("%s: %d tokens do not fit the header's int32 count", tw.f.Name(), tw.n)
+		err = fmt.Errorf("%s: %d tokens do not fit the header's int32 count", tw.path, tw.n)
 	}
 	if err == nil {
 		var hdr [HeaderBytes]byte
@@ -97,8 +107,17 @@ func (tw *TokenWriter) Close() error {
 		binary.LittleEndian.PutUint32(hdr[8:], uint32(tw.n))
 		_, err = tw.f.WriteAt(hdr[:], 0)
 	}
+	if err == nil {
+		err = tw.f.Sync()
+	}
 	if cerr := tw.f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tw.f.Name(), tw.path)
+	}
+	if err != nil {
+		os.Remove(tw.f.Name())
 	}
 	return err
 }

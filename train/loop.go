@@ -176,7 +176,7 @@ func (r *Run) Train(ctx context.Context) (res Result, err error) {
 		return Result{}, err
 	}
 	path := filepath.Join(r.OutDir, MetricsFile)
-	earlier := readMetrics(path, r.step)
+	earlier, torn := readMetrics(path, r.step)
 	metrics, err := createMetrics(path, earlier)
 	if err != nil {
 		return Result{}, err
@@ -186,7 +186,7 @@ func (r *Run) Train(ctx context.Context) (res Result, err error) {
 	if r.obs == nil {
 		r.obs = silent{}
 	}
-	r.obs.Start(StartInfo{OutDir: r.OutDir, Earlier: earlier, Step: r.step, Total: total})
+	r.obs.Start(StartInfo{OutDir: r.OutDir, Earlier: earlier, Step: r.step, Total: total, Torn: torn})
 	defer func() {
 		if ferr := r.obs.Finish(res); err == nil {
 			err = ferr
@@ -206,6 +206,9 @@ func (r *Run) loop(ctx context.Context, metrics *metricsLog, total int) (Result,
 	for r.step < total {
 		if ctx.Err() != nil {
 			res.Interrupted = true
+			if err := metrics.sync(); err != nil {
+				return res, err
+			}
 			if err := r.save(Latest, r.step); err != nil {
 				return res, err
 			}
@@ -216,14 +219,11 @@ func (r *Run) loop(ctx context.Context, metrics *metricsLog, total int) (Result,
 			return res, err
 		}
 		res.LastLoss = met.Loss
-		err = r.afterStep(&met, total)
+		err = r.afterStep(&met, total, metrics)
 		if met.ValLoss != nil {
 			res.ValLoss = *met.ValLoss
 		}
 		if err != nil {
-			return res, err
-		}
-		if err := metrics.add(met); err != nil {
 			return res, err
 		}
 		if r.step == r.StopAfter {
@@ -294,40 +294,70 @@ func (r *Run) trainStep(b batches, lr float64, p pace) (Metric, error) {
 	return met, nil
 }
 
-// afterStep evaluates, saves and samples where the options ask for it
-// after a step, setting met's validation loss when it evaluated.
-func (r *Run) afterStep(met *Metric, total int) error {
+// afterStep evaluates, writes the step's metrics line, saves and samples
+// where the options ask for it after a step, setting met's validation
+// loss when it evaluated. The line is synced before a save of its step,
+// so a crash can lose a checkpoint's work, never a saved step's line.
+func (r *Run) afterStep(met *Metric, total int, metrics *metricsLog) error {
 	o := r.Opt
 	last := r.step == total || r.step == r.StopAfter
-	if (o.EvalEvery > 0 && r.step%o.EvalEvery == 0) || last {
-		if err := r.evalAndSave(met); err != nil {
+	eval := (o.EvalEvery > 0 && r.step%o.EvalEvery == 0) || last
+	saveStep := o.SaveEvery > 0 && r.step%o.SaveEvery == 0
+	improved := false
+	if eval {
+		var err error
+		if improved, err = r.evaluateInto(met); err != nil {
+			return err
+		}
+	}
+	if err := metrics.add(*met); err != nil {
+		return err
+	}
+	if eval || saveStep {
+		if err := metrics.sync(); err != nil {
+			return err
+		}
+	}
+	if eval {
+		if err := r.saveEval(improved); err != nil {
 			return err
 		}
 	}
 	if r.Sample != nil && ((o.SampleEvery > 0 && r.step%o.SampleEvery == 0) || (o.SampleEvery == 0 && met.ValLoss != nil)) {
 		r.obs.Sample(r.step, r.Sample(r.Model))
 	}
-	if o.SaveEvery > 0 && r.step%o.SaveEvery == 0 {
+	if saveStep {
 		return r.save(Steps, r.step)
 	}
 	return nil
 }
 
-// evalAndSave evaluates on the validation data, if there is enough of it,
-// setting met's validation loss and keeping the best checkpoint, then
-// writes the latest checkpoint.
-func (r *Run) evalAndSave(met *Metric) error {
-	if v, ok := r.evaluate(); ok {
-		if !finite(v) {
-			return fmt.Errorf("%w at step %d: validation loss %v; %s", ErrNonFinite, r.step, v, r.lastGood())
-		}
-		met.ValLoss = &v
-		r.obs.Eval(EvalInfo{Step: r.step, TrainLoss: met.Loss, ValLoss: v})
-		if v < r.bestVal {
-			r.bestVal = v
-			if err := r.save(Best, r.step); err != nil {
-				return err
-			}
+// evaluateInto evaluates on the validation data, if there is enough of
+// it, setting met's validation loss, and reports whether it is a new best
+// (which becomes the run's best).
+func (r *Run) evaluateInto(met *Metric) (best bool, err error) {
+	v, ok := r.evaluate()
+	if !ok {
+		return false, nil
+	}
+	if !finite(v) {
+		return false, fmt.Errorf("%w at step %d: validation loss %v; %s", ErrNonFinite, r.step, v, r.lastGood())
+	}
+	met.ValLoss = &v
+	r.obs.Eval(EvalInfo{Step: r.step, TrainLoss: met.Loss, ValLoss: v})
+	if v >= r.bestVal {
+		return false, nil
+	}
+	r.bestVal = v // recorded in the snapshots saved next
+	return true, nil
+}
+
+// saveEval keeps the best checkpoint when the evaluation improved on it,
+// then writes the latest.
+func (r *Run) saveEval(improved bool) error {
+	if improved {
+		if err := r.save(Best, r.step); err != nil {
+			return err
 		}
 	}
 	return r.save(Latest, r.step)

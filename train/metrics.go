@@ -25,27 +25,31 @@ type metricsLog struct {
 }
 
 // readMetrics returns the lines of the metrics file at path for steps up
-// to upTo, read until the first line that does not decode; none when upTo
-// is 0 or the file cannot be read.
-func readMetrics(path string, upTo int) []Metric {
+// to upTo, and how many lines it dropped because they do not decode (a
+// line torn by a crash): those alone, not the lines after them. None when
+// upTo is 0 or the file cannot be read.
+func readMetrics(path string, upTo int) (kept []Metric, torn int) {
 	if upTo <= 0 {
-		return nil
+		return nil, 0
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil
+		return nil, 0
 	}
-	var kept []Metric
-	dec := json.NewDecoder(bytes.NewReader(b))
-	for {
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
 		var m Metric
-		if dec.Decode(&m) != nil {
-			return kept
+		if json.Unmarshal(line, &m) != nil {
+			torn++
+			continue
 		}
 		if m.Step <= upTo {
 			kept = append(kept, m)
 		}
 	}
+	return kept, torn
 }
 
 // createMetrics starts the metrics file at path afresh with the lines kept
@@ -68,5 +72,10 @@ func createMetrics(path string, kept []Metric) (*metricsLog, error) {
 }
 
 func (l *metricsLog) add(m Metric) error { return l.enc.Encode(m) }
+
+// sync makes the lines written so far durable, before a checkpoint of
+// their step is saved: a crash never keeps a checkpoint whose step's line
+// is lost.
+func (l *metricsLog) sync() error { return l.f.Sync() }
 
 func (l *metricsLog) close() error { return l.f.Close() }

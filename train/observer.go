@@ -30,6 +30,7 @@ type StartInfo struct {
 	Earlier []Metric // metrics.jsonl lines kept from the steps already done (a resumed run's curve so far)
 	Step    int      // steps already done: 0, or the step a resumed run continues from
 	Total   int      // planned steps of the whole run
+	Torn    int      // lines of metrics.jsonl dropped because they did not decode (a crash mid-write)
 }
 
 // StepInfo is one finished optimizer step.

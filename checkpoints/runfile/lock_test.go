@@ -73,3 +73,25 @@ func TestExisting(t *testing.T) {
 		}
 	}
 }
+
+// RemoveTemp deletes what a killed save leaves, and nothing else.
+func TestRemoveTemp(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{".latest.ckpt.tmp-123", ".best.ckpt.tmp-9", "loss.png.tmp.png", "latest.ckpt", "metrics.jsonl", "notes.tmp-1"} {
+		if err := os.WriteFile(dir+"/"+name, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removed, err := RemoveTemp(dir)
+	if err != nil || strings.Join(removed, ",") != ".best.ckpt.tmp-9,.latest.ckpt.tmp-123,loss.png.tmp.png" {
+		t.Fatalf("removed %v, %v", removed, err)
+	}
+	left, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range left {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, ",") != "latest.ckpt,metrics.jsonl,notes.tmp-1" {
+		t.Fatalf("left %v", names)
+	}
+}

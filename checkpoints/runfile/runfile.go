@@ -104,3 +104,24 @@ func Existing(dir string) string {
 	}
 	return ""
 }
+
+// RemoveTemp deletes the temporary files a killed save left in the run
+// folder dir (checkpoints' ".NAME.tmp-*", the plot's "loss.png.tmp.png")
+// and returns their names. Call it only while holding dir's Lock: another
+// run's save in progress would be one of them.
+func RemoveTemp(dir string) ([]string, error) {
+	var removed []string
+	for _, pattern := range []string{".*.ckpt.tmp-*", "loss.png.tmp.png"} {
+		m, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return removed, err
+		}
+		for _, p := range m {
+			if err := os.Remove(p); err != nil {
+				return removed, err
+			}
+			removed = append(removed, filepath.Base(p))
+		}
+	}
+	return removed, nil
+}

@@ -197,6 +197,12 @@ func (f *trainFlags) newRun() (*train.Run, func(), error) {
 	if err != nil {
 		return nil, nil, errorf("--out %v", err)
 	}
+	if removed, err := runfile.RemoveTemp(f.out); err != nil {
+		unlock()
+		return nil, nil, errorf("--out %s: %v", f.out, err)
+	} else if len(removed) > 0 {
+		fmt.Fprintf(cmdStdout, "note: removed %s, left in %s by a save that did not finish\n", strings.Join(removed, ", "), f.out)
+	}
 	r, closeData, err := f.openAndAssemble(opt, from)
 	if err != nil {
 		unlock()

@@ -42,6 +42,9 @@ func NewTraining(w io.Writer, m Mode) *Training {
 func (t *Training) Start(s train.StartInfo) {
 	t.start, t.total = s.Step, s.Total
 	t.plotPath = filepath.Join(s.OutDir, "loss.png")
+	if s.Torn > 0 {
+		fmt.Fprintf(t.w, "note: dropped %d line(s) of metrics.jsonl that do not decode (torn by a crash); the others are kept\n", s.Torn)
+	}
 	for _, m := range s.Earlier {
 		t.curves.addMetric(m)
 	}
