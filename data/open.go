@@ -65,7 +65,7 @@ func OpenEval(path string, vocab int, encode func(string) []int) (Tokens, func()
 		}
 		return tf, func() { tf.Close() }, nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := ReadFileAtMost(path, MaxTextBytes)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -96,3 +96,20 @@ func TestTokenWriterIsAtomic(t *testing.T) {
 		t.Fatalf("after Close: %v, %v", ids, err)
 	}
 }
+
+// endless is a reader that never ends, like /dev/zero.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) { return len(p), nil }
+
+// ReadAtMost reads up to its limit and refuses more, with a line naming
+// what it read.
+func TestReadAtMost(t *testing.T) {
+	if _, err := ReadAtMost(endless{}, 1<<20, "stdin"); err == nil || err.Error() != "stdin: more than 1 MiB, the most read into memory at once" {
+		t.Fatalf("endless input: %v", err)
+	}
+	b, err := ReadAtMost(strings.NewReader("abc"), 3, "x")
+	if err != nil || string(b) != "abc" {
+		t.Fatalf("exactly the limit: %q, %v", b, err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/gptgo/gptgo/data"
 	"github.com/gptgo/gptgo/infer"
 )
 
@@ -171,15 +172,15 @@ func runGenerate(args []string) error {
 func (f *generateFlags) readPrompt() (string, error) {
 	switch {
 	case f.promptFile != "":
-		b, err := os.ReadFile(f.promptFile)
+		b, err := data.ReadFileAtMost(f.promptFile, data.MaxPromptBytes)
 		if err != nil {
 			return "", errorf("--prompt-file: %v", err)
 		}
 		return string(b), nil
 	case f.prompt == "":
-		b, err := io.ReadAll(cmdStdin)
+		b, err := data.ReadAtMost(cmdStdin, data.MaxPromptBytes, "the prompt on stdin")
 		if err != nil {
-			return "", errorf("reading the prompt from stdin: %v", err)
+			return "", errorf("%v", err)
 		}
 		return string(b), nil
 	}

@@ -97,6 +97,7 @@ func TestGenerateErrors(t *testing.T) {
 		{[]string{"--checkpoint", dir, "--prompt", "a", "--prompt-file", "b"}, "not both"},
 		{[]string{"--checkpoint", dir, "--prompt-file", filepath.Join(dir, "missing.txt")}, "--prompt-file"},
 		{[]string{"--checkpoint", dir, "--stop", ""}, "empty stop"},
+		{[]string{"--checkpoint", dir, "--prompt-file", "/dev/zero"}, "/dev/zero: more than 16 MiB, the most read into memory at once"},
 		{[]string{"--checkpoint", dir, "stray"}, "unexpected argument"},
 		{[]string{"--checkpoint", dir, "--bogus"}, "bogus"},
 		{[]string{"--checkpoint", dir, "--dtype", "int8"}, `invalid value "int8" for flag -dtype: unknown dtype`},

@@ -3,8 +3,8 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"io"
 
+	"github.com/gptgo/gptgo/data"
 	"github.com/gptgo/gptgo/internal/report"
 )
 
@@ -44,9 +44,9 @@ func runTokenize(args []string) error {
 	if err != nil {
 		return err
 	}
-	text, err := io.ReadAll(cmdStdin)
+	text, err := data.ReadAtMost(cmdStdin, data.MaxTextBytes, "stdin")
 	if err != nil {
-		return errorf("reading stdin: %v", err)
+		return errorf("%v", err)
 	}
 	toks := tok.Encode(string(text))
 	w := bufio.NewWriter(cmdStdout)

@@ -290,6 +290,9 @@ func (f *trainFlags) newModel(vocab int, opt *train.Options) (*model.Model, erro
 		}
 	}
 	cfg.VocabSize = vocab
+	if err := checkMemory(cfg, opt.Batch, opt.Context); err != nil {
+		return nil, err
+	}
 	m, err := model.New(cfg, f.opt.Seed)
 	if err != nil {
 		return nil, errorf("model: %v", err)
@@ -351,4 +354,16 @@ func defaultCorpus() (string, error) {
 		return "", errorf("no --data given and the default corpus %s is missing: pass --data FILE_OR_FOLDER", p)
 	}
 	return p, nil
+}
+
+// checkMemory refuses a run whose training step would not fit in the
+// memory this machine has available (model.TrainBytes against the
+// kernel's MemAvailable), before anything is allocated.
+func checkMemory(c model.Config, B, T int) error {
+	need, avail := model.TrainBytes(c, B, T), availableMemory()
+	if avail > 0 && need > 0.9*avail {
+		return errorf("the run needs about %.3g GB (weights, gradients, AdamW moments and activations at batch %d, context %d) and %.3g GB is available: lower --batch or --context, or train a smaller model",
+			need/1e9, B, T, avail/1e9)
+	}
+	return nil
 }

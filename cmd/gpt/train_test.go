@@ -6,6 +6,7 @@ import (
 	"github.com/gptgo/gptgo/data"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -119,6 +120,12 @@ func TestTrainBadInput(t *testing.T) {
 	}
 	code, _, stderr = runCmd(t, "", "train", "--data", prep, "--context", "16", "--out", filepath.Join(dir, "bad"))
 	wantFail(t, code, stderr, "train.bin: token 500 (byte offset 2024) is id 300, outside the vocabulary of 257")
+	// A model that cannot fit in memory is refused before it is allocated
+	// (on Linux, where the available memory is known).
+	if runtime.GOOS == "linux" {
+		code, _, stderr = runCmd(t, "", "train", "--data", prep, "--context", "100000000", "--out", filepath.Join(dir, "huge"))
+		wantFail(t, code, stderr, "the run needs about", "GB is available: lower --batch or --context")
+	}
 	// Every numeric flag is checked before anything runs: sign, range, NaN.
 	for _, c := range [][]string{
 		{"--lr", "-1", "--lr -1: want a finite value > 0"}, {"--lr", "nan", "--lr NaN"}, {"--lr", "0", "--lr 0"},
