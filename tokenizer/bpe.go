@@ -34,9 +34,20 @@ type BPE struct {
 
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
+// Limits on a BPE a file may describe, checked before anything is built:
+// merges that keep doubling a token would otherwise ask for gigabytes
+// from a few hundred bytes of file.
+const (
+	MaxMerges     = 1 << 20 // o200k has 199,742
+	MaxTokenBytes = 1024    // GPT-2's longest token is 128 bytes
+)
+
 // NewBPE builds a BPE from its merges (in order) and split pattern
 // (PatternGPT4, or PatternNone; "" means PatternGPT4).
 func NewBPE(merges [][2]int, pattern string) (*BPE, error) {
+	if len(merges) > MaxMerges {
+		return nil, fmt.Errorf("bpe: %d merges, more than the %d allowed", len(merges), MaxMerges)
+	}
 	if pattern == "" {
 		pattern = PatternGPT4
 	}
@@ -63,6 +74,9 @@ func NewBPE(merges [][2]int, pattern string) (*BPE, error) {
 			return nil, fmt.Errorf("bpe: merge %d (%d %d) repeats an earlier merge", id, m[0], m[1])
 		}
 		t.ranks[k] = int32(id)
+		if n := len(t.vocab[m[0]]) + len(t.vocab[m[1]]); n > MaxTokenBytes {
+			return nil, fmt.Errorf("bpe: merge %d (%d %d) makes a token of %d bytes, more than the %d allowed", id, m[0], m[1], n, MaxTokenBytes)
+		}
 		v := make([]byte, 0, len(t.vocab[m[0]])+len(t.vocab[m[1]]))
 		v = append(append(v, t.vocab[m[0]]...), t.vocab[m[1]]...)
 		t.vocab = append(t.vocab, v)
