@@ -53,11 +53,16 @@ func (l *lossCurves) plot(path string) error {
 		return err
 	}
 	p.Legend.Top = true
-	tmp := path + ".tmp.png"
+	tmp := path + ".tmp.png" // runfile.RemoveTemp knows this name
 	if err := p.Save(8*vg.Inch, 5*vg.Inch, tmp); err != nil {
+		os.Remove(tmp) // a full disk must not keep a partial picture
 		return fmt.Errorf("drawing %s: %w", path, err)
 	}
-	return os.Rename(tmp, path)
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }
 
 // addLine adds the finite points of a curve to p as a line named name,
