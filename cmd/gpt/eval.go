@@ -114,6 +114,9 @@ func runEval(args []string) error {
 	if T == 0 {
 		B, T = train.EvalShape(toks.Len(), B, m.Config.Context)
 	}
+	if need, avail := model.ActivationBytes(m.Config, B, T), availableMemory(); avail > 0 && need > 0.9*avail {
+		return errorf("--batch %d --context %d needs about %.3g GB of activations and %.3g GB is available: lower --batch or --context", B, T, need/1e9, avail/1e9)
+	}
 	bar := report.Bar(cmdStderr, *progress, "eval")
 	r, err := evaluate(m, toks, B, T, *maxBatches, bar)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -143,5 +144,9 @@ func TestEval(t *testing.T) {
 		if code != 1 || out != "" || !strings.HasPrefix(errOut, "gpt eval: ") || !strings.Contains(errOut, c.want) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want 1 and one line with %q", c.args, code, errOut, c.want)
 		}
+	}
+	if runtime.GOOS == "linux" { // where the available memory is known
+		_, errOut, code := runEvalCmd(t, "--checkpoint", src, "--data", txt, "--batch", "100000000", "--context", "32")
+		wantFail(t, code, errOut, "GB of activations and", "GB is available: lower --batch or --context")
 	}
 }
