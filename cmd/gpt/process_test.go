@@ -115,9 +115,10 @@ func TestTwoWritersRealProcesses(t *testing.T) {
 func TestKillDuringSaveRealProcesses(t *testing.T) {
 	prep, out := prepared(t), filepath.Join(t.TempDir(), "run")
 	rng := rand.New(rand.NewPCG(1, 2))
+	resumable := false // a kill may land before the first save: start afresh then
 	for trial := range 6 {
-		args := trainArgs(prep, out, "--max-steps", "100000")
-		if trial > 0 {
+		args := trainArgs(prep, out, "--max-steps", "100000", "--force")
+		if resumable {
 			args = []string{"train", "--resume", out, "--max-steps", "100000", "--progress", "off"}
 		}
 		cmd := gpt(args...)
@@ -126,11 +127,12 @@ func TestKillDuringSaveRealProcesses(t *testing.T) {
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		if _, err := os.Stat(checkpoints.Latest(out)); err != nil {
-			if trial == 0 {
+			if !resumable {
 				continue // killed before the first save: nothing to check yet
 			}
 			t.Fatalf("trial %d: latest.ckpt is gone: %v", trial, err)
 		}
+		resumable = true
 		ck, err := checkpoints.Load(checkpoints.Latest(out))
 		if err != nil || ck.Train == nil {
 			t.Fatalf("trial %d: latest.ckpt does not load as a resumable checkpoint: %v", trial, err)
