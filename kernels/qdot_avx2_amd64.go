@@ -17,9 +17,16 @@ func qdotQ8_0AVX2_4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 //go:noescape
 func qdotQ4_0AVX2_4(nb int, w, s *byte, x *byte, ldx int, out *float32, ldo int)
 
-// avx2QKernel is the kernel set of an AVX2 r4 kernel.
-func avx2QKernel(r4 qDot, actsInt8 bool, corr int32) *qKernel {
-	return &qKernel{name: "avx2", r4: r4, r4x4: r4x4ViaR4(r4), actsInt8: actsInt8, corr: corr}
+//go:noescape
+func qdotQ8_0AVX2_4g(nb int, w, s *byte, gst, sst int, x *byte, out *float32, ost int)
+
+//go:noescape
+func qdotQ4_0AVX2_4g(nb int, w, s *byte, gst, sst int, x *byte, out *float32, ost int)
+
+// avx2QKernel is the kernel set of an AVX2 r4 kernel (and its 4-group
+// form, if any).
+func avx2QKernel(r4 qDot, actsInt8 bool, corr int32, r4g func(nb int, w, s *byte, gst, sst int, x *byte, out *float32, ost int)) *qKernel {
+	return &qKernel{name: "avx2", r4: r4, r4x4: r4x4ViaR4(r4), actsInt8: actsInt8, corr: corr, r4g: r4g}
 }
 
 func init() {
@@ -29,7 +36,7 @@ func init() {
 	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA || !cpu.X86.HasF16C {
 		return
 	}
-	addQKernel(BF16, avx2QKernel(qdotBF16AVX2_4, false, 0))
-	addQKernel(Q8_0, avx2QKernel(qdotQ8_0AVX2_4, true, 0))
-	addQKernel(Q4_0, avx2QKernel(qdotQ4_0AVX2_4, true, -4))
+	addQKernel(BF16, avx2QKernel(qdotBF16AVX2_4, false, 0, nil))
+	addQKernel(Q8_0, avx2QKernel(qdotQ8_0AVX2_4, true, 0, qdotQ8_0AVX2_4g))
+	addQKernel(Q4_0, avx2QKernel(qdotQ4_0AVX2_4, true, -4, qdotQ4_0AVX2_4g))
 }

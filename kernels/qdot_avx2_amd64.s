@@ -29,6 +29,57 @@ DATA qdotconst<>+48(SB)/8, $0x0001000100010001
 DATA qdotconst<>+56(SB)/8, $0x0001000100010001
 GLOBL qdotconst<>(SB), RODATA|NOPTR, $64
 
+// GROUPS4 sets R8-R11 to the groups' values, SI R12 R13 DX to their
+// scales, DI to x, CX to nb; Y0-Y3 zero, Y14 int16 ones.
+#define GROUPS4 \
+	MOVQ nb+0(FP), CX              \
+	MOVQ w+8(FP), R8               \
+	MOVQ s+16(FP), SI              \
+	MOVQ gst+24(FP), AX            \
+	MOVQ sst+32(FP), BX            \
+	LEAQ (R8)(AX*1), R9            \
+	LEAQ (R8)(AX*2), R10           \
+	LEAQ (R9)(AX*2), R11           \
+	LEAQ (SI)(BX*1), R12           \
+	LEAQ (SI)(BX*2), R13           \
+	LEAQ (R12)(BX*2), DX           \
+	MOVQ x+40(FP), DI              \
+	VXORPS Y0, Y0, Y0              \
+	VXORPS Y1, Y1, Y1              \
+	VXORPS Y2, Y2, Y2              \
+	VXORPS Y3, Y3, Y3              \
+	VMOVDQU qdotconst<>+32(SB), Y14
+
+#define GNEXT(n) \
+	ADDQ n, R8                     \
+	ADDQ n, R9                     \
+	ADDQ n, R10                    \
+	ADDQ n, R11                    \
+	ADDQ $8, SI                    \
+	ADDQ $8, R12                   \
+	ADDQ $8, R13                   \
+	ADDQ $8, DX                    \
+	ADDQ $136, DI
+
+// ROWS2R writes the rows of acc (x: its lower half) to dst.
+#define ROWS2R(acc, x, dst) \
+	VEXTRACTF128 $1, acc, X4       \
+	VADDPS X4, x, x                \
+	VMOVUPS x, dst
+
+#define GOUT \
+	MOVQ out+48(FP), AX            \
+	MOVQ ost+56(FP), BX            \
+	SHLQ $2, BX                    \
+	ROWS2R(Y0, X0, (AX))           \
+	ADDQ BX, AX                    \
+	ROWS2R(Y1, X1, (AX))           \
+	ADDQ BX, AX                    \
+	ROWS2R(Y2, X2, (AX))           \
+	ADDQ BX, AX                    \
+	ROWS2R(Y3, X3, (AX))           \
+	VZEROUPPER
+
 // BF16 weights, float32 activations, in the group layout: a 32-byte
 // chunk holds 4 bf16 of each of the four rows; its first 16 bytes widen
 // to 8 float32 lanes of rows 0 and 1, the next 16 to rows 2 and 3, and
@@ -108,20 +159,25 @@ bfdone:
 
 // QSCALE adds the block's sums Y12, scaled, into Y0: the fp16 scales of
 // the four rows at (DX) and d_x at 128(DI).
-#define QSCALE \
-	VPBROADCASTQ (SI), X13         \
+#define QSCALE QSCALER(SI, Y0)
+
+// QSCALER is QSCALE with the scales at (s), into acc.
+#define QSCALER(s, acc) \
+	VPBROADCASTQ (s), X13          \
 	VCVTPH2PS X13, Y13             \
 	VBROADCASTSS 128(DI), Y4       \
 	VMULPS Y4, Y13, Y13            \
 	VCVTDQ2PS Y12, Y12             \
-	VFMADD231PS Y13, Y12, Y0
+	VFMADD231PS Y13, Y12, acc
 
 // Q8CHUNKS adds the products of the 32 weight bytes at off(R8) with the
 // activations at off(DI) to Y12. The unsigned-by-signed multiply takes
 // |q_w| and q_x with q_w's sign (VPSIGNB), whose product is q_w*q_x; no
 // pair overflows int16 (|q_w| <= 128, |q_x| <= 127).
-#define Q8CHUNKS(off) \
-	VMOVDQU off(R8), Y4            \
+#define Q8CHUNKS(off) Q8CHUNKSR(R8, off)
+
+#define Q8CHUNKSR(q, off) \
+	VMOVDQU off(q), Y4             \
 	VMOVDQU off(DI), Y5            \
 	VPSIGNB Y4, Y5, Y5             \
 	VPABSB Y4, Y4                  \
@@ -186,8 +242,10 @@ q8done:
 // Q4HALF does 32 bytes of nibbles at off(R8): the low nibbles are chunks
 // of weights 0-15 (activations at off), the high ones of weights 16-31
 // (activations at 64+off).
-#define Q4HALF(off, hoff) \
-	VMOVDQU off(R8), Y7            \
+#define Q4HALF(off, hoff) Q4HALFR(R8, off, hoff)
+
+#define Q4HALFR(q, off, hoff) \
+	VMOVDQU off(q), Y7             \
 	VPAND Y15, Y7, Y6              \
 	Q4CHUNKS(off)                  \
 	VPSRLW $4, Y7, Y7              \
@@ -220,4 +278,64 @@ q4loop:
 
 q4done:
 	ROWS2
+	RET
+
+// The 4-group kernels (one sequence's decoding): four groups gst bytes
+// apart (scales sst apart) in lockstep, four memory streams; each group
+// takes exactly the r4 kernel's instructions, so its results are r4's.
+//
+// func(nb int, w, s *byte, gst, sst int, x *byte, out *float32, ost int)
+
+#define Q8G(q, s, acc) \
+	PREFETCHT0 1024(q)             \
+	PREFETCHT0 1088(q)             \
+	VPXOR Y12, Y12, Y12            \
+	Q8CHUNKSR(q, 0)                \
+	Q8CHUNKSR(q, 32)               \
+	Q8CHUNKSR(q, 64)               \
+	Q8CHUNKSR(q, 96)               \
+	QSCALER(s, acc)
+
+TEXT ·qdotQ8_0AVX2_4g(SB), NOSPLIT, $0-64
+	GROUPS4
+	TESTQ CX, CX
+	JZ    q8gdone
+
+q8gloop:
+	Q8G(R8, SI, Y0)
+	Q8G(R9, R12, Y1)
+	Q8G(R10, R13, Y2)
+	Q8G(R11, DX, Y3)
+	GNEXT($128)
+	DECQ CX
+	JNZ  q8gloop
+
+q8gdone:
+	GOUT
+	RET
+
+#define Q4G(q, s, acc) \
+	PREFETCHT0 1024(q)             \
+	VPBROADCASTD 132(DI), Y12      \
+	Q4HALFR(q, 0, 64)              \
+	Q4HALFR(q, 32, 96)             \
+	QSCALER(s, acc)
+
+TEXT ·qdotQ4_0AVX2_4g(SB), NOSPLIT, $0-64
+	GROUPS4
+	VMOVDQU qdotconst<>+0(SB), Y15
+	TESTQ CX, CX
+	JZ    q4gdone
+
+q4gloop:
+	Q4G(R8, SI, Y0)
+	Q4G(R9, R12, Y1)
+	Q4G(R10, R13, Y2)
+	Q4G(R11, DX, Y3)
+	GNEXT($64)
+	DECQ CX
+	JNZ  q4gloop
+
+q4gdone:
+	GOUT
 	RET

@@ -67,13 +67,18 @@ func BenchmarkQMatmulStream(b *testing.B) {
 		for i := range qs {
 			qs[i] = &QMatrix{DType: dt, Rows: rows, Cols: cols, data: slices.Clone(q.data)}
 		}
-		b.Run(dt.String()+"/"+qKernels[dt].name, func(b *testing.B) {
-			b.SetBytes(int64(q.Bytes()))
-			i := 0
-			for b.Loop() {
-				QMatmul(out, x, qs[i%len(qs)], 1)
-				i++
-			}
-		})
+		for _, k := range qKernelSets[dt][1:] { // the assembly sets
+			b.Run(dt.String()+"/"+k.name, func(b *testing.B) {
+				old := qKernels[dt]
+				qKernels[dt] = k
+				defer func() { qKernels[dt] = old }()
+				b.SetBytes(int64(q.Bytes()))
+				i := 0
+				for b.Loop() {
+					QMatmul(out, x, qs[i%len(qs)], 1)
+					i++
+				}
+			})
+		}
 	}
 }
