@@ -108,6 +108,10 @@ GLOBL q0f<>(SB), RODATA|NOPTR, $4
 	MOVQ out+40(FP), AX; \
 	MOVQ ldo+48(FP), BX; \
 	SHLQ $2, BX; \
+	ROWSAT
+
+// ROWSAT writes the rows of Z0-Z3 (ROWS4) at AX, AX+BX, AX+2BX, AX+3BX.
+#define ROWSAT \
 	ROWS4(Z0, Y0, X0, 0(AX)); \
 	ADDQ BX, AX; \
 	ROWS4(Z1, Y1, X1, 0(AX)); \
@@ -148,13 +152,7 @@ GLOBL q0f<>(SB), RODATA|NOPTR, $4
 	MOVQ out+48(FP), AX; \
 	MOVQ ost+56(FP), BX; \
 	SHLQ $2, BX; \
-	ROWS4(Z0, Y0, X0, 0(AX)); \
-	ADDQ BX, AX; \
-	ROWS4(Z1, Y1, X1, 0(AX)); \
-	ADDQ BX, AX; \
-	ROWS4(Z2, Y2, X2, 0(AX)); \
-	ADDQ BX, AX; \
-	ROWS4(Z3, Y3, X3, 0(AX))
+	ROWSAT
 
 // qdotQ8_0AVX512_4 computes out[i] = (row i of the q8_0 group at w, s) ·
 // x for i < 4 over nb > 0 blocks; x is one row of activation blocks.
@@ -283,6 +281,17 @@ GLOBL qperm4<>(SB), RODATA|NOPTR, $16
 	VPERMPS a0, Z26, a0; \
 	VMOVUPS x, dst
 
+// LANESAT writes the rows of the accumulator pairs (Z0, Z1) .. (Z6, Z7)
+// (LANES4) at AX, AX+BX, AX+2BX, AX+3BX; Z26 holds qperm4.
+#define LANESAT \
+	LANES4(Z0, Z1, X0, 0(AX)); \
+	ADDQ BX, AX; \
+	LANES4(Z2, Z3, X2, 0(AX)); \
+	ADDQ BX, AX; \
+	LANES4(Z4, Z5, X4, 0(AX)); \
+	ADDQ BX, AX; \
+	LANES4(Z6, Z7, X6, 0(AX))
+
 // qdotBF16AVX512_4 computes out[i] = (row i of the bf16 group at w) · x
 // for i < 4 over nb > 0 blocks of 32; x is nb*32 float32.
 TEXT ·qdotBF16AVX512_4(SB), NOSPLIT, $0-56
@@ -345,13 +354,7 @@ b16r4x4:
 	MOVQ out+40(FP), AX
 	MOVQ ldo+48(FP), BX
 	SHLQ $2, BX
-	LANES4(Z0, Z1, X0, 0(AX))
-	ADDQ BX, AX
-	LANES4(Z2, Z3, X2, 0(AX))
-	ADDQ BX, AX
-	LANES4(Z4, Z5, X4, 0(AX))
-	ADDQ BX, AX
-	LANES4(Z6, Z7, X6, 0(AX))
+	LANESAT
 	VZEROUPPER
 	RET
 
@@ -588,12 +591,6 @@ b16g:
 	MOVQ out+48(FP), AX
 	MOVQ ost+56(FP), BX
 	SHLQ $2, BX
-	LANES4(Z0, Z1, X0, 0(AX))
-	ADDQ BX, AX
-	LANES4(Z2, Z3, X2, 0(AX))
-	ADDQ BX, AX
-	LANES4(Z4, Z5, X4, 0(AX))
-	ADDQ BX, AX
-	LANES4(Z6, Z7, X6, 0(AX))
+	LANESAT
 	VZEROUPPER
 	RET

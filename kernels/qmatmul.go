@@ -74,29 +74,33 @@ func qGroups4(out []float32, xb []byte, w *QMatrix, kern *qKernel, lo, hi int) {
 }
 
 // qGroup writes the outputs of w's row group g for the N activation rows
-// xb (xst bytes apart): four rows of x at a time, then one. The last group
-// of a matrix whose rows are not a multiple of four is computed whole
-// (its padding rows are zeros) into pad and copied.
+// xb (xst bytes apart): four rows of x at a time, then one.
 func qGroup(out []float32, xb []byte, xst int, w *QMatrix, kern *qKernel, g, N int) {
-	var pad [4 * 4]float32
-	nb, i, n := w.Cols/Block, 4*g, min(4, w.Rows-4*g)
+	if 4*g+4 > w.Rows {
+		qGroupPadded(out, xb, xst, w, kern, g, N)
+		return
+	}
+	nb, i := w.Cols/Block, 4*g
 	wp, sp := w.group(g)
 	s := 0
 	for ; s+4 <= N; s += 4 {
-		if n == 4 {
-			kern.r4x4(nb, wp, sp, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
-			continue
-		}
-		kern.r4x4(nb, wp, sp, &xb[s*xst], xst, &pad[0], 4)
-		for r := range 4 {
-			copy(out[(s+r)*w.Rows+i:(s+r)*w.Rows+i+n], pad[4*r:])
-		}
+		kern.r4x4(nb, wp, sp, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
 	}
 	for ; s < N; s++ {
-		if n == 4 {
-			kern.r4(nb, wp, sp, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
-			continue
-		}
+		kern.r4(nb, wp, sp, &xb[s*xst], xst, &out[s*w.Rows+i], w.Rows)
+	}
+}
+
+// qGroupPadded is qGroup for the last group of a matrix whose rows are
+// not a multiple of four: the group is computed whole (its padding rows
+// are zeros) into pad, and the rows that exist are copied out. (pad
+// escapes through the kernel's func value: this is the one allocation,
+// and only here.)
+func qGroupPadded(out []float32, xb []byte, xst int, w *QMatrix, kern *qKernel, g, N int) {
+	var pad [4 * 4]float32
+	nb, i, n := w.Cols/Block, 4*g, w.Rows-4*g
+	wp, sp := w.group(g)
+	for s := 0; s < N; s++ {
 		kern.r4(nb, wp, sp, &xb[s*xst], xst, &pad[0], 4)
 		copy(out[s*w.Rows+i:s*w.Rows+i+n], pad[:n])
 	}
