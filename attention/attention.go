@@ -31,6 +31,20 @@ func view(data []float32, off, rows, cols, stride int) blas32.General {
 // block; entries further right are not written.
 // Shapes: out [B,T,C], att [B,NH,T,T], qkv [B,T,3C].
 func Forward(out, att, qkv []float32, B, T, C, NH int) {
+	ForwardDropout(out, att, nil, qkv, kernels.Dropout{}, B, T, C, NH)
+}
+
+// ForwardDropout is Forward with dropout on the attention probabilities
+// (as nanoGPT's attn_dropout): O = (P ⊙ mask / (1-p)) V, the mask's
+// element index being the probability's index in att. att still receives
+// P, which the softmax's backward needs; attd receives the dropped
+// probabilities, which dV needs. With drop inactive attd is not used (it
+// may be nil) and this is Forward.
+// Shapes: out [B,T,C], att [B,NH,T,T], attd [B,NH,T,T] or nil, qkv [B,T,3C].
+func ForwardDropout(out, att, attd, qkv []float32, drop kernels.Dropout, B, T, C, NH int) {
+	if !drop.Active() {
+		attd = att
+	}
 	hs := C / NH
 	scale := float32(1 / math.Sqrt(float64(hs)))
 	kernels.For(B*NH, 1, func(lo, hi int) {
@@ -38,6 +52,7 @@ func Forward(out, att, qkv []float32, B, T, C, NH int) {
 			b, h := bh/NH, bh%NH
 			base := b * T * 3 * C
 			p := att[bh*T*T : (bh+1)*T*T]
+			pd := attd[bh*T*T : (bh+1)*T*T]
 			for i0 := 0; i0 < T; i0 += rowBlock {
 				n := min(rowBlock, T-i0) // rows in this block
 				end := i0 + n            // keys 0..end-1 are visible to some row
@@ -49,10 +64,13 @@ func Forward(out, att, qkv []float32, B, T, C, NH int) {
 				blas32.Gemm(blas.NoTrans, blas.Trans, scale, q, k, 0, s)
 				for i := i0; i < end; i++ {
 					softmaxCausal(p[i*T:i*T+end], i+1)
+					if drop.Active() {
+						drop.Apply(pd[i*T:i*T+end], p[i*T:i*T+end], bh*T*T+i*T, end)
+					}
 				}
-				// O = P V.
+				// O = P V (dropped: Pd V).
 				o := view(out, b*T*C+i0*C+h*hs, n, hs, C)
-				blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, s, v, 0, o)
+				blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, view(pd, i0*T, n, end, T), v, 0, o)
 			}
 		}
 	})
@@ -81,6 +99,20 @@ func softmaxCausal(row []float32, visible int) {
 // rows that can see it, so no sums depend on the thread count.
 // Shapes: dqkv [B,T,3C], datt [B,NH,T,T], dout [B,T,C], qkv [B,T,3C], att [B,NH,T,T].
 func Backward(dqkv, datt, dout, qkv, att []float32, B, T, C, NH int) {
+	BackwardDropout(dqkv, datt, dout, qkv, att, nil, kernels.Dropout{}, B, T, C, NH)
+}
+
+// BackwardDropout is the backward of ForwardDropout with the same drop
+// and the att and attd it wrote. With Pd = P ⊙ mask / (1-p):
+//
+//	dV = Pdᵀ dO    dPd = dO Vᵀ    dP = dPd ⊙ mask / (1-p)
+//
+// and from dP on, as Backward (the mask is drawn again from drop's key).
+// Shapes: as Backward; attd [B,NH,T,T] or nil when drop is inactive.
+func BackwardDropout(dqkv, datt, dout, qkv, att, attd []float32, drop kernels.Dropout, B, T, C, NH int) {
+	if !drop.Active() {
+		attd = att
+	}
 	hs := C / NH
 	scale := float32(1 / math.Sqrt(float64(hs)))
 	kernels.For(B*NH, 1, func(lo, hi int) {
@@ -98,6 +130,9 @@ func Backward(dqkv, datt, dout, qkv, att []float32, B, T, C, NH int) {
 				ds := view(dp, i0*T, n, end, T)
 				blas32.Gemm(blas.NoTrans, blas.Trans, 1, do, v, 0, ds)
 				for i := i0; i < end; i++ {
+					if drop.Active() {
+						drop.Apply(dp[i*T:i*T+end], dp[i*T:i*T+end], bh*T*T+i*T, end)
+					}
 					softmaxBackward(dp[i*T:i*T+end], p[i*T:i*T+end], i+1)
 				}
 				k := view(qkv, base+C+h*hs, end, hs, 3*C)
@@ -111,7 +146,7 @@ func Backward(dqkv, datt, dout, qkv, att []float32, B, T, C, NH int) {
 				n := min(rowBlock, T-j0)
 				rows := T - j0
 				ds := view(dp, j0*T+j0, rows, n, T)
-				pj := view(p, j0*T+j0, rows, n, T)
+				pj := view(attd[bh*T*T:(bh+1)*T*T], j0*T+j0, rows, n, T)
 				q := view(qkv, base+j0*3*C+h*hs, rows, hs, 3*C)
 				do := view(dout, b*T*C+j0*C+h*hs, rows, hs, C)
 				dk := view(dqkv, base+j0*3*C+C+h*hs, n, hs, 3*C)

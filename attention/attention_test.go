@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gptgo/gptgo/internal/gradcheck"
+	"github.com/gptgo/gptgo/kernels"
 )
 
 // naiveForward is the textbook definition, one (b, h, i, j) at a time.
@@ -129,5 +130,84 @@ func TestHeadWeightViews(t *testing.T) {
 	bq, bk, bv := HeadBiases(b, C, NH, 1)
 	if bq[0] != float32(hs) || bk[0] != float32(C+hs) || bv[hs-1] != float32(2*C+2*hs-1) {
 		t.Fatalf("head biases %v %v %v", bq, bk, bv)
+	}
+}
+
+func TestDropoutForwardMatchesDefinition(t *testing.T) {
+	// O = (P ⊙ mask/(1-p)) V with P from Forward and the mask from Keep;
+	// att keeps P, attd holds the dropped probabilities.
+	B, T, C, NH := 2, 70, 8, 2
+	hs := C / NH
+	qkv := gradcheck.Randn(B*T*3*C, 1, 3)
+	drop := kernels.Dropout{P: 0.25, Key: 99}
+	out, att, attd := make([]float32, B*T*C), make([]float32, B*NH*T*T), make([]float32, B*NH*T*T)
+	ForwardDropout(out, att, attd, qkv, drop, B, T, C, NH)
+	plain, patt := make([]float32, B*T*C), make([]float32, B*NH*T*T)
+	Forward(plain, patt, qkv, B, T, C, NH)
+	dropped := 0
+	for bh := range B * NH {
+		b, h := bh/NH, bh%NH
+		for i := range T {
+			for d := range hs {
+				var o float64
+				for j := 0; j <= i; j++ {
+					k := bh*T*T + i*T + j
+					if att[k] != patt[k] {
+						t.Fatalf("att[%d] = %g with dropout, %g without: att must keep P", k, att[k], patt[k])
+					}
+					pd := 0.0
+					if drop.Keep(uint64(k)) {
+						pd = float64(att[k]) * float64(drop.Scale())
+					} else if d == 0 {
+						dropped++
+					}
+					if float32(pd) != attd[k] {
+						t.Fatalf("attd[%d] = %g, want %g", k, attd[k], pd)
+					}
+					o += pd * float64(qkv[(b*T+j)*3*C+2*C+h*hs+d])
+				}
+				if got := out[(b*T+i)*C+h*hs+d]; math.Abs(float64(got)-o) > 1e-5+1e-5*math.Abs(o) {
+					t.Fatalf("out[%d,%d,%d] = %g, definition gives %g", b, i, h*hs+d, got, o)
+				}
+			}
+		}
+	}
+	if visible := B * NH * T * (T + 1) / 2; dropped < visible/8 || dropped > visible*3/8 {
+		t.Fatalf("%d of %d probabilities dropped at p=0.25", dropped, visible)
+	}
+}
+
+func TestDropoutBackwardGradients(t *testing.T) {
+	// The masks depend only on the key, so they stay fixed while finite
+	// differences move qkv: the gradient is of one fixed function.
+	for _, s := range []struct{ B, T, C, NH int }{{2, 6, 8, 2}, {1, 70, 8, 2}} {
+		B, T, C, NH := s.B, s.T, s.C, s.NH
+		drop := kernels.Dropout{P: 0.3, Key: 5}
+		qkv := gradcheck.Randn(B*T*3*C, 1, 1)
+		dout := gradcheck.Randn(B*T*C, 1, 2)
+		out, att, attd := make([]float32, B*T*C), make([]float32, B*NH*T*T), make([]float32, B*NH*T*T)
+		loss := func() float64 {
+			ForwardDropout(out, att, attd, qkv, drop, B, T, C, NH)
+			return gradcheck.Dot(out, dout)
+		}
+		loss()
+		dqkv, datt := make([]float32, B*T*3*C), make([]float32, B*NH*T*T)
+		BackwardDropout(dqkv, datt, dout, qkv, att, attd, drop, B, T, C, NH)
+		o := gradcheck.Default
+		o.Samples = 120
+		if bad, worst := gradcheck.Check(qkv, dqkv, loss, o); len(bad) > 0 {
+			t.Errorf("T=%d: %d of %d sampled dqkv disagree, e.g. %+v (worst rel %.3g)", T, len(bad), o.Samples, bad[0], worst)
+		}
+		// And it is not the gradient without dropout.
+		plain := make([]float32, B*T*3*C)
+		Forward(out, att, qkv, B, T, C, NH)
+		Backward(plain, datt, dout, qkv, att, B, T, C, NH)
+		diff := 0.0
+		for i := range plain {
+			diff = max(diff, math.Abs(float64(plain[i]-dqkv[i])))
+		}
+		if diff < 1e-3 {
+			t.Fatalf("T=%d: dropout did not change the gradient", T)
+		}
 	}
 }

@@ -180,7 +180,7 @@ func step(res *Result, m *model.Model, test Test, r *rand.Rand) (func() (time.Du
 	res.FlopsPerToken = model.TrainFlopsPerToken(c, test.T)
 	return func() (time.Duration, error) {
 		start := time.Now()
-		_, _, err := st.Step([][]int32{x}, [][]int32{y}, test.B, test.T, 1e-4)
+		_, _, err := st.Step([][]int32{x}, [][]int32{y}, test.B, test.T, 1e-4, kernels.Dropout{})
 		return time.Since(start), err
 	}, nil
 }

@@ -49,7 +49,7 @@ func (b *Batch) Decode(engines []*Engine, tokens []int) ([]float32, error) {
 				e.caches[l].Forward(atty[s*C:(s+1)*C], qkv[s*3*C:(s+1)*3*C], b.pos[s], 1)
 			}
 		}
-		model.BlockForward(&acts, res, &w.Blocks[l], c.Activation, attend, S, C)
+		model.BlockForward(&acts, res, &w.Blocks[l], c.Activation, attend, model.BlockDropout{}, S, C)
 	}
 	model.LayerNormForward(acts.LN1, acts.LN1Mean, acts.LN1Rstd, res, w.LNFW, w.LNFB, S, C)
 	logits := b.logits[:S*V]

@@ -94,7 +94,7 @@ func (e *Engine) Append(tokens []int) ([]float32, error) {
 	for l := range w.Blocks {
 		cache := e.caches[l]
 		attend := func(atty, qkv []float32) { cache.Forward(atty, qkv, pos, T) }
-		model.BlockForward(&acts, res, &w.Blocks[l], c.Activation, attend, T, C)
+		model.BlockForward(&acts, res, &w.Blocks[l], c.Activation, attend, model.BlockDropout{}, T, C)
 	}
 	// Only the last position's logits: one pass over the [V, C] embedding.
 	model.LayerNormForward(e.lnf, e.lnfMean, e.lnfRstd, res[(T-1)*C:], w.LNFW, w.LNFB, 1, C)

@@ -20,13 +20,15 @@ type activations struct {
 // outputs and the attention probabilities Backward needs.
 type blockActs struct {
 	BlockActs
-	att []float32 // [B,NH,T,T] attention probabilities
+	att  []float32 // [B,NH,T,T] attention probabilities
+	attd []float32 // [B,NH,T,T] the same after dropout; nil until a pass drops
 }
 
 // ensure returns buffers for (B, T), reusing the current ones when the
-// shape is unchanged.
-func (m *Model) ensure(B, T int) *activations {
+// shape is unchanged, with the dropped attention probabilities when drop.
+func (m *Model) ensure(B, T int, drop bool) *activations {
 	if a := m.acts; a != nil && a.B == B && a.T == T {
+		a.ensureDrop(m.Config.Heads, drop)
 		return a
 	}
 	c := m.Config
@@ -50,5 +52,17 @@ func (m *Model) ensure(B, T int) *activations {
 		}
 	}
 	m.acts = a
+	a.ensureDrop(NH, drop)
 	return a
+}
+
+// ensureDrop allocates the dropped attention probabilities of every
+// layer, the first time a pass drops.
+func (a *activations) ensureDrop(NH int, drop bool) {
+	if !drop || len(a.blocks) == 0 || a.blocks[0].attd != nil {
+		return
+	}
+	for l := range a.blocks {
+		a.blocks[l].attd = make([]float32, a.B*NH*a.T*a.T)
+	}
 }

@@ -27,23 +27,31 @@ type Attend func(atty, qkv []float32)
 // BlockForward runs one pre-LayerNorm GPT-2 block on the residual stream
 // res, the same code for training and inference:
 //
-//	x   = res + attn(ln1(res)) @ Wproj + bproj
-//	out = x + act(ln2(x) @ Wfc + bfc) @ Wfcproj + bfcproj
+//	x   = res + drop(attn(ln1(res)) @ Wproj + bproj)
+//	out = x + drop(act(ln2(x) @ Wfc + bfc) @ Wfcproj + bfcproj)
 //
 // x lands in a.Res2 and out in a.Res3; res may be a.Res2 and a.Res3 (in
 // place), since each residual add reads an element before writing it.
-// The weights w may be float32 views of the parameters or quantized.
+// The weights w may be float32 views of the parameters or quantized. The
+// two drops are drop.AttProj and drop.FCProj (in place on AttProj and
+// FCProj); inference passes the zero BlockDropout, which drops nothing.
 // Shapes: res [N,C]; a's buffers as documented on BlockActs.
-func BlockForward(a *BlockActs, res []float32, w *BlockWeights, act Activation, attend Attend, N, C int) {
+func BlockForward(a *BlockActs, res []float32, w *BlockWeights, act Activation, attend Attend, drop BlockDropout, N, C int) {
 	LayerNormForward(a.LN1, a.LN1Mean, a.LN1Rstd, res, w.LN1W, w.LN1B, N, C)
 	w.QKV.Forward(a.QKV, a.LN1, N)
 	attend(a.AttY, a.QKV)
 	w.AttProj.Forward(a.AttProj, a.AttY, N)
+	if drop.AttProj.Active() {
+		DropoutForward(a.AttProj, a.AttProj, drop.AttProj, N*C)
+	}
 	ResidualForward(a.Res2, res, a.AttProj, N*C)
 	LayerNormForward(a.LN2, a.LN2Mean, a.LN2Rstd, a.Res2, w.LN2W, w.LN2B, N, C)
 	w.FC.Forward(a.FCH, a.LN2, N)
 	ActivationForward(a.FCHAct, a.FCH, act, N*4*C)
 	w.FCProj.Forward(a.FCProj, a.FCHAct, N)
+	if drop.FCProj.Active() {
+		DropoutForward(a.FCProj, a.FCProj, drop.FCProj, N*C)
+	}
 	ResidualForward(a.Res3, a.Res2, a.FCProj, N*C)
 }
 
@@ -55,17 +63,20 @@ type AttendBackward func(dqkv, datty []float32)
 // in its exact reverse order. dres holds the gradient of the block output
 // on entry and of its input res on return (updated in place: each residual
 // add passes its gradient to both branches unchanged). g accumulates the
-// parameter gradients; dbig [N,4C] and dln [N,C] are scratch.
+// parameter gradients; dbig [N,4C] and dln [N,C] are scratch. drop is the
+// forward pass's.
 // Shapes: dres [N,C], resIn [N,C] (the block's input), dbig [N,4C], dln [N,C].
 func BlockBackward(dres []float32, g *BlockViews, a *BlockActs, resIn []float32, p *BlockViews, act Activation,
-	attendBack AttendBackward, dbig, dln []float32, N, C int) {
-	// out = x + fcProj: both get dres.
-	MatmulBackward(dbig, g.FCProjW, g.FCProjB, dres, a.FCHAct, p.FCProjW, N, 4*C, C)
+	attendBack AttendBackward, drop BlockDropout, dbig, dln []float32, N, C int) {
+	// out = x + drop(fcProj): both get dres, the projection through the mask.
+	dfc := DropoutBackward(dln, dres, drop.FCProj, N*C)
+	MatmulBackward(dbig, g.FCProjW, g.FCProjB, dfc, a.FCHAct, p.FCProjW, N, 4*C, C)
 	ActivationBackward(dbig, dbig, a.FCH, a.FCHAct, act, N*4*C)
 	MatmulBackward(dln, g.FCW, g.FCB, dbig, a.LN2, p.FCW, N, C, 4*C)
 	LayerNormBackward(dres, g.LN2W, g.LN2B, dln, a.Res2, p.LN2W, a.LN2Mean, a.LN2Rstd, N, C)
-	// x = res + attProj: both get dres.
-	MatmulBackward(dln, g.AttProjW, g.AttProjB, dres, a.AttY, p.AttProjW, N, C, C)
+	// x = res + drop(attProj): both get dres, the projection through the mask.
+	dproj := DropoutBackward(dbig[:N*C], dres, drop.AttProj, N*C)
+	MatmulBackward(dln, g.AttProjW, g.AttProjB, dproj, a.AttY, p.AttProjW, N, C, C)
 	attendBack(dbig[:N*3*C], dln)
 	MatmulBackward(dln, g.QKVW, g.QKVB, dbig[:N*3*C], a.LN1, p.QKVW, N, C, 3*C)
 	LayerNormBackward(dres, g.LN1W, g.LN1B, dln, resIn, p.LN1W, a.LN1Mean, a.LN1Rstd, N, C)

@@ -50,13 +50,13 @@ func TestBlockInPlaceMatchesSeparateBuffers(t *testing.T) {
 	sep := BlockActs{LN1: f(N * C), LN1Mean: f(N), LN1Rstd: f(N), QKV: f(N * 3 * C), AttY: f(N * C),
 		AttProj: f(N * C), Res2: f(N * C), LN2: f(N * C), LN2Mean: f(N), LN2Rstd: f(N),
 		FCH: f(N * 4 * C), FCHAct: f(N * 4 * C), FCProj: f(N * C), Res3: f(N * C)}
-	BlockForward(&sep, res, &m.W.Blocks[0], c.Activation, attend, N, C)
+	BlockForward(&sep, res, &m.W.Blocks[0], c.Activation, attend, BlockDropout{}, N, C)
 
 	stream := append([]float32(nil), res...)
 	ln, mean, rstd, proj, fch := f(N*C), f(N), f(N), f(N*C), f(N*4*C)
 	in := BlockActs{LN1: ln, LN1Mean: mean, LN1Rstd: rstd, QKV: f(N * 3 * C), AttY: f(N * C), AttProj: proj,
 		Res2: stream, LN2: ln, LN2Mean: mean, LN2Rstd: rstd, FCH: fch, FCHAct: fch, FCProj: proj, Res3: stream}
-	BlockForward(&in, stream, &m.W.Blocks[0], c.Activation, attend, N, C)
+	BlockForward(&in, stream, &m.W.Blocks[0], c.Activation, attend, BlockDropout{}, N, C)
 	for i := range stream {
 		if stream[i] != sep.Res3[i] {
 			t.Fatalf("in-place block output [%d] = %v, separate buffers give %v", i, stream[i], sep.Res3[i])

@@ -51,20 +51,23 @@ func TestTrainBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	const B, T = 3, 32
-	a := m.ensure(B, T)
-	floats := 2 * len(m.Params) // the parameters and gradients; AdamW's moments are 2 more
-	count := func(xs ...[]float32) {
-		for _, x := range xs {
-			floats += len(x)
+	for _, drop := range []bool{false, true} {
+		m.acts = nil
+		a := m.ensure(B, T, drop)
+		floats := 2 * len(m.Params) // the parameters and gradients; AdamW's moments are 2 more
+		count := func(xs ...[]float32) {
+			for _, x := range xs {
+				floats += len(x)
+			}
 		}
-	}
-	count(a.encoded, a.lnf, a.lnfMean, a.lnfRstd, a.logits, a.losses, a.dres, a.dres2, a.dln, a.dbig, a.datt)
-	for _, b := range a.blocks {
-		count(b.LN1, b.LN1Mean, b.LN1Rstd, b.QKV, b.AttY, b.AttProj, b.Res2, b.LN2, b.LN2Mean, b.LN2Rstd,
-			b.FCH, b.FCHAct, b.FCProj, b.Res3, b.att)
-	}
-	floats += 2 * len(m.Params)
-	if got, want := TrainBytes(c, B, T), float64(4*floats); got != want {
-		t.Fatalf("TrainBytes = %g, the buffers hold %g", got, want)
+		count(a.encoded, a.lnf, a.lnfMean, a.lnfRstd, a.logits, a.losses, a.dres, a.dres2, a.dln, a.dbig, a.datt)
+		for _, b := range a.blocks {
+			count(b.LN1, b.LN1Mean, b.LN1Rstd, b.QKV, b.AttY, b.AttProj, b.Res2, b.LN2, b.LN2Mean, b.LN2Rstd,
+				b.FCH, b.FCHAct, b.FCProj, b.Res3, b.att, b.attd)
+		}
+		floats += 2 * len(m.Params)
+		if got, want := TrainBytes(c, B, T, drop), float64(4*floats); got != want {
+			t.Fatalf("dropout %v: TrainBytes = %g, the buffers hold %g", drop, got, want)
+		}
 	}
 }

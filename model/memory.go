@@ -5,9 +5,15 @@ package model
 // AdamW's two moments (16 bytes each), and the activations Forward keeps
 // for Backward (see activations.go), the attention probabilities
 // (B x heads x T x T per layer) and the logits (B x T x vocabulary)
-// included. Working buffers of the kernels come on top (a few percent).
-func TrainBytes(c Config, B, T int) float64 {
-	return 16*float64(NumParams(c)) + ActivationBytes(c, B, T)
+// included, and with dropout a second copy of the attention probabilities
+// (after the drop). Working buffers of the kernels come on top (a few
+// percent).
+func TrainBytes(c Config, B, T int, dropout bool) float64 {
+	n := 16*float64(NumParams(c)) + ActivationBytes(c, B, T)
+	if dropout {
+		n += 4 * float64(c.Layers) * float64(B*c.Heads) * float64(T) * float64(T)
+	}
+	return n
 }
 
 // ActivationBytes is the memory of the buffers a forward pass at batch B

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gptgo/gptgo/attention"
+	"github.com/gptgo/gptgo/kernels"
 )
 
 // Model is a GPT-2-style transformer with its parameters, gradients and the
@@ -15,8 +16,9 @@ type Model struct {
 	P, G   Views     // typed views into Params and Grads
 	W      Weights   // what Forward reads: views of Params, or quantized
 
-	acts  *activations // sized for the last (B, T)
-	B, T  int          // shape of the last Forward
+	acts  *activations    // sized for the last (B, T)
+	drop  kernels.Dropout // of the last Forward (inactive outside training)
+	B, T  int             // shape of the last Forward
 	count int          // targets that were not ignored in the last Forward
 	grads bool         // acts.logits holds dloss/dlogits (Forward had targets)
 }
@@ -64,9 +66,20 @@ func (m *Model) ZeroGrad() { clear(m.Grads) }
 // position to ignore) it returns the mean cross-entropy over the other
 // positions and keeps what Backward needs (the fused loss layer leaves the
 // loss's gradient in the logits buffer). With targets nil it returns 0 and
-// Logits holds the logits.
+// Logits holds the logits. It never drops anything: evaluation, sampling
+// and inference all use it.
 func (m *Model) Forward(tokens, targets []int32, B, T int) (float32, error) {
+	return m.ForwardDropout(tokens, targets, B, T, kernels.Dropout{})
+}
+
+// ForwardDropout is Forward with dropout at rate drop.P (see dropout.go),
+// for training: every mask of the pass derives from drop.Key, so the same
+// key gives the same pass, and Backward the matching gradient.
+func (m *Model) ForwardDropout(tokens, targets []int32, B, T int, drop kernels.Dropout) (float32, error) {
 	c := m.Config
+	if !(drop.P >= 0 && drop.P < 1) {
+		return 0, fmt.Errorf("dropout rate %v outside [0, 1)", drop.P)
+	}
 	if T > c.Context {
 		return 0, fmt.Errorf("sequence length %d exceeds the model's context %d", T, c.Context)
 	}
@@ -83,18 +96,19 @@ func (m *Model) Forward(tokens, targets []int32, B, T int) (float32, error) {
 			return 0, fmt.Errorf("target id %d outside the vocabulary [0, %d) (or -1 to ignore)", id, c.VocabSize)
 		}
 	}
-	a := m.ensure(B, T)
-	m.B, m.T = B, T
+	a := m.ensure(B, T, drop.Active())
+	m.B, m.T, m.drop = B, T, drop
 	a.tokens, a.targets = tokens, targets
 	V, C, NH, N := c.VocabSize, c.Embd, c.Heads, B*T
 
 	w := &m.W
 	EncoderForwardAt(a.encoded, tokens, &w.WTE, w.WPE, 0, B, T, C)
+	DropoutForward(a.encoded, a.encoded, drop.Sub(0), N*C)
 	res := a.encoded
 	for l := range w.Blocks {
-		x := &a.blocks[l]
-		attend := func(atty, qkv []float32) { attention.Forward(atty, x.att, qkv, B, T, C, NH) }
-		BlockForward(&x.BlockActs, res, &w.Blocks[l], c.Activation, attend, N, C)
+		x, d := &a.blocks[l], blockDropout(drop, l)
+		attend := func(atty, qkv []float32) { attention.ForwardDropout(atty, x.att, x.attd, qkv, d.Att, B, T, C, NH) }
+		BlockForward(&x.BlockActs, res, &w.Blocks[l], c.Activation, attend, d, N, C)
 		res = x.Res3
 	}
 	LayerNormForward(a.lnf, a.lnfMean, a.lnfRstd, res, w.LNFW, w.LNFB, N, C)
@@ -139,16 +153,17 @@ func (m *Model) Backward() error {
 	LayerNormBackward(a.dres2, m.G.LNFW, m.G.LNFB, a.dres, lastResidual(a), m.P.LNFW, a.lnfMean, a.lnfRstd, N, C)
 	dres := a.dres2 // gradient of the residual stream, updated in place
 	for l := len(m.P.Blocks) - 1; l >= 0; l-- {
-		p, g, x := &m.P.Blocks[l], &m.G.Blocks[l], &a.blocks[l]
+		p, g, x, d := &m.P.Blocks[l], &m.G.Blocks[l], &a.blocks[l], blockDropout(m.drop, l)
 		resIn := a.encoded
 		if l > 0 {
 			resIn = a.blocks[l-1].Res3
 		}
 		attendBack := func(dqkv, datty []float32) {
-			attention.Backward(dqkv, a.datt, datty, x.QKV, x.att, B, T, C, NH)
+			attention.BackwardDropout(dqkv, a.datt, datty, x.QKV, x.att, x.attd, d.Att, B, T, C, NH)
 		}
-		BlockBackward(dres, g, &x.BlockActs, resIn, p, c.Activation, attendBack, a.dbig, a.dln, N, C)
+		BlockBackward(dres, g, &x.BlockActs, resIn, p, c.Activation, attendBack, d, a.dbig, a.dln, N, C)
 	}
+	dres = DropoutBackward(dres, dres, m.drop.Sub(0), N*C)
 	EncoderBackward(m.G.WTE, m.G.WPE, dres, a.tokens, B, T, C)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gptgo/gptgo/internal/gradcheck"
+	"github.com/gptgo/gptgo/kernels"
 )
 
 func smallModel(t testing.TB, act Activation) *Model {
@@ -133,5 +134,48 @@ func TestForwardRejectsBadInput(t *testing.T) {
 	}
 	if err := m.Backward(); err == nil {
 		t.Error("Backward before Forward accepted")
+	}
+}
+
+// With dropout the masks depend only on the key, so a fixed key makes the
+// loss one smooth function of the weights, and finite differences check
+// the dropout layers' backward at all four places.
+func TestModelGradientsDropout(t *testing.T) {
+	m := smallModel(t, GELU)
+	B, T := 2, 7
+	tokens := []int32{1, 5, 2, 12, 0, 3, 3, 7, 7, 8, 1, 0, 11, 4}
+	targets := []int32{5, 2, 12, -1, 3, 3, 9, 7, 8, 1, 0, 11, 4, 6}
+	drop := kernels.Dropout{P: 0.25, Key: 11}
+	loss := func() float64 {
+		l, err := m.ForwardDropout(tokens, targets, B, T, drop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return float64(l)
+	}
+	base := loss()
+	m.ZeroGrad()
+	if err := m.Backward(); err != nil {
+		t.Fatal(err)
+	}
+	o := gradcheck.Default
+	o.H, o.Atol, o.Samples = 5e-3, 1e-4, 12
+	for _, ts := range Layout(m.Config) {
+		x := m.Params[ts.Offset : ts.Offset+ts.Size]
+		g := m.Grads[ts.Offset : ts.Offset+ts.Size]
+		if bad, worst := gradcheck.Check(x, g, loss, o); len(bad) > 0 {
+			t.Errorf("%s: %d of %d sampled gradients disagree, e.g. %+v (worst rel %.3g)", ts.Name, len(bad), o.Samples, bad[0], worst)
+		}
+	}
+	// The same key gives the same loss; another key or none, another.
+	if again := loss(); again != base {
+		t.Fatalf("same key: loss %v then %v", base, again)
+	}
+	drop.Key++
+	if other := loss(); other == base {
+		t.Fatalf("keys %d and %d gave the same loss %v", drop.Key-1, drop.Key, base)
+	}
+	if plain, _ := m.Forward(tokens, targets, B, T); float64(plain) == base {
+		t.Fatal("Forward dropped too")
 	}
 }

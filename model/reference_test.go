@@ -1,10 +1,12 @@
 package model
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 
 	"github.com/gptgo/gptgo/internal/reffixture"
+	"github.com/gptgo/gptgo/kernels"
 )
 
 // loadFixtureModel builds the model of a PyTorch reference fixture with its
@@ -70,5 +72,70 @@ func TestMatchesPyTorchReference(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// With dropout, the masks equal the fixture's (drawn by PyTorch's side
+// from the same keyed hash), and the logits, loss and every gradient equal
+// PyTorch's float64 autograd through explicit masks.
+func TestDropoutMatchesPyTorchReference(t *testing.T) {
+	m, ref := loadFixtureModel(t, "dropout")
+	if ref.Dropout.P == 0 {
+		t.Fatal("ref_dropout.bin has no dropout rate")
+	}
+	drop := kernels.Dropout{P: float32(ref.Dropout.P), Key: ref.Dropout.Key}
+	checkMask := func(name string, d kernels.Dropout) {
+		want, _, ok := ref.Tensor(name)
+		if !ok {
+			t.Fatalf("fixture has no %s", name)
+		}
+		for i, w := range want {
+			if d.Keep(uint64(i)) != (w == 1) {
+				t.Fatalf("%s[%d]: gptgo keeps %v, the fixture %v", name, i, d.Keep(uint64(i)), w)
+			}
+		}
+	}
+	checkMask("mask/embd", drop.Sub(0))
+	for l := range m.Config.Layers {
+		d := blockDropout(drop, l)
+		checkMask(fmt.Sprintf("mask/h.%d.attn", l), d.Att)
+		checkMask(fmt.Sprintf("mask/h.%d.attn_proj", l), d.AttProj)
+		checkMask(fmt.Sprintf("mask/h.%d.mlp_proj", l), d.FCProj)
+	}
+
+	B, T := ref.Batch, ref.Seq
+	tokens, targets := ref.Ints("tokens"), ref.Ints("targets")
+	const atol, rtol = 1e-6, 1e-4
+	if _, err := m.ForwardDropout(tokens, nil, B, T, drop); err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := ref.Tensor("logits")
+	if err := reffixture.Compare("logits", m.acts.logits[:B*T*m.Config.VocabSize], want, atol, rtol); err != nil {
+		t.Error(err)
+	}
+	loss, err := m.ForwardDropout(tokens, targets, B, T, drop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ = ref.Tensor("loss")
+	if err := reffixture.Compare("loss", []float32{loss}, want, atol, rtol); err != nil {
+		t.Error(err)
+	}
+	m.ZeroGrad()
+	if err := m.Backward(); err != nil {
+		t.Fatal(err)
+	}
+	for _, ts := range Layout(m.Config) {
+		want, _, _ := ref.Tensor("grad/" + ts.Name)
+		if err := reffixture.Compare("grad/"+ts.Name, m.Grads[ts.Offset:ts.Offset+ts.Size], want, atol, rtol); err != nil {
+			t.Error(err)
+		}
+	}
+	// Forward itself never drops: it gives the no-dropout fixture's loss.
+	plain, _ := reffixture.Load(filepath.Join("testdata", "ref_gelu.bin"))
+	l0, _ := m.Forward(tokens, targets, B, T)
+	want, _, _ = plain.Tensor("loss")
+	if err := reffixture.Compare("loss without dropout", []float32{l0}, want, atol, rtol); err != nil {
+		t.Error(err)
 	}
 }

@@ -3,6 +3,7 @@ package train
 import (
 	"testing"
 
+	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 )
 
@@ -24,13 +25,13 @@ func benchStep(b *testing.B, preset string, B, T int) {
 		targets[i] = int32((i + 1) * 7919 % c.VocabSize)
 	}
 	tb, gb := [][]int32{tokens}, [][]int32{targets}
-	if _, _, err := s.Step(tb, gb, B, T, 1e-4); err != nil { // warm-up: buffers
+	if _, _, err := s.Step(tb, gb, B, T, 1e-4, kernels.Dropout{}); err != nil { // warm-up: buffers
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, _, err := s.Step(tb, gb, B, T, 1e-4); err != nil {
+		if _, _, err := s.Step(tb, gb, B, T, 1e-4, kernels.Dropout{}); err != nil {
 			b.Fatal(err)
 		}
 	}

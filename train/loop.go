@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gptgo/gptgo/data"
+	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 	"github.com/gptgo/gptgo/tokenizer"
 )
@@ -31,8 +32,18 @@ type Options struct {
 	EvalBatches int     `json:"eval_batches"` // validation batches per evaluation
 	SampleEvery int     `json:"sample_every"` // steps between samples; 0: only at evaluations
 	SaveEvery   int     `json:"save_every"`   // also keep step-N checkpoints every N steps; 0: never
-	Seed        uint64  `json:"seed"`         // data order
+	Seed        uint64  `json:"seed"`         // data order and dropout masks
 	Sequential  bool    `json:"sequential"`   // read windows in file order, no shuffling
+	Dropout     float64 `json:"dropout"`      // rate of the dropout layers in training; 0: none
+	// AdamW's β1, β2 and ε. All three zero (an Options that never set
+	// them, or a checkpoint older than them) means 0.9, 0.95 and 1e-8.
+	Beta1 float64 `json:"beta1"`
+	Beta2 float64 `json:"beta2"`
+	Eps   float64 `json:"eps"`
+	// Init is the model file a fine-tuning run started from ("" for a run
+	// from random weights): where its weights came from, kept in every
+	// checkpoint.
+	Init string `json:"init,omitempty"`
 	// Data is the token folder the run reads (written by gpt prepare),
 	// recorded so a resume finds it; Train itself reads TrainData/ValData.
 	Data string `json:"data"`
@@ -122,8 +133,15 @@ func NewRun(r *Run, from *Snapshot) (*Run, error) {
 		return nil, err
 	}
 	r.loader = loader
+	if !(o.Dropout >= 0 && o.Dropout < 1) {
+		return nil, fmt.Errorf("dropout %v outside [0, 1)", o.Dropout)
+	}
 	r.stepper = NewStepper(r.Model, o.GradClip)
-	r.stepper.Opt.WeightDecay = float32(o.WeightDecay)
+	a := r.stepper.Opt
+	if o.Beta1 == 0 && o.Beta2 == 0 && o.Eps == 0 {
+		o.Beta1, o.Beta2, o.Eps = float64(a.Beta1), float64(a.Beta2), float64(a.Eps)
+	}
+	a.Beta1, a.Beta2, a.Eps, a.WeightDecay = float32(o.Beta1), float32(o.Beta2), float32(o.Eps), float32(o.WeightDecay)
 	r.bestVal = math.MaxFloat64 // JSON has no Inf
 	if r.Store == nil {
 		return nil, fmt.Errorf("a run needs a Store for its checkpoints")
@@ -272,7 +290,7 @@ func (r *Run) trainStep(b batches, lr float64, p pace) (Metric, error) {
 			return Metric{}, err
 		}
 	}
-	loss, norm, err := r.stepper.Step(b.tokens, b.targets, o.Batch, o.Context, float32(lr))
+	loss, norm, err := r.stepper.Step(b.tokens, b.targets, o.Batch, o.Context, float32(lr), r.dropout())
 	if err != nil {
 		return Metric{}, err
 	}
@@ -292,6 +310,15 @@ func (r *Run) trainStep(b batches, lr float64, p pace) (Metric, error) {
 	r.obs.Step(StepInfo{Step: r.step, Epoch: met.Epoch, Loss: met.Loss, LR: lr, TokPerS: tps, GradNorm: norm,
 		Took: took, ETA: p.eta(r.step)})
 	return met, nil
+}
+
+// dropout returns the dropout of the coming step: its masks depend only on
+// the seed and the step, so a resumed run draws the ones it would have.
+func (r *Run) dropout() kernels.Dropout {
+	if r.Opt.Dropout == 0 {
+		return kernels.Dropout{}
+	}
+	return kernels.Dropout{P: float32(r.Opt.Dropout), Key: r.Opt.Seed ^ 0x6a09e667f3bcc908}.Sub(uint64(r.step))
 }
 
 // afterStep evaluates, writes the step's metrics line, saves and samples

@@ -27,7 +27,7 @@ func testCorpus(n, vocab int) data.Slice {
 
 // testOptions are the options of every test run.
 var testOptions = Options{Batch: 4, Context: 16, MaxSteps: 12, LR: 3e-3, MinLR: 3e-4, Warmup: 3, WeightDecay: 0.1,
-	GradClip: 1, GradAccum: 2, EvalEvery: 4, EvalBatches: 2, Seed: 9}
+	GradClip: 1, GradAccum: 2, EvalEvery: 4, EvalBatches: 2, Seed: 9, Beta1: 0.9, Beta2: 0.95, Eps: 1e-8}
 
 // stores holds each test run folder's snapshots.
 var stores = map[string]MemoryStore{}
@@ -41,13 +41,19 @@ func storeFor(dir string) MemoryStore {
 
 func newTestRun(t *testing.T, dir string, stopAfter int, from *Snapshot) *Run {
 	t.Helper()
+	return newTestRunWith(t, dir, stopAfter, from, testOptions)
+}
+
+// newTestRunWith is newTestRun with options opt.
+func newTestRunWith(t *testing.T, dir string, stopAfter int, from *Snapshot, opt Options) *Run {
+	t.Helper()
 	c := model.Config{VocabSize: 257, Context: 16, Layers: 2, Heads: 2, Embd: 16, Activation: model.GELU} // the byte tokenizer's vocabulary
 	var m *model.Model
 	var err error
 	if from != nil {
 		m = from.Model
-		if from.Opt != testOptions {
-			t.Fatalf("resumed options %+v, want %+v", from.Opt, testOptions)
+		if from.Opt != opt {
+			t.Fatalf("resumed options %+v, want %+v", from.Opt, opt)
 		}
 	} else {
 		m, err = model.New(c, 3)
@@ -57,7 +63,7 @@ func newTestRun(t *testing.T, dir string, stopAfter int, from *Snapshot) *Run {
 	}
 	r, err := NewRun(&Run{Model: m, Tokenizer: tokenizer.Spec{Name: "byte"},
 		TrainData: testCorpus(3000, 32), ValData: testCorpus(400, 32), OutDir: dir, StopAfter: stopAfter,
-		Store: storeFor(dir), Opt: testOptions}, from)
+		Store: storeFor(dir), Opt: opt}, from)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,8 +90,22 @@ func readLosses(t *testing.T, dir string) []float64 {
 // Training 12 steps in one go, and 5 steps, stop, resume from the
 // checkpoint, 7 more steps, give bit-identical losses and parameters.
 func TestResumeIsExact(t *testing.T) {
+	plain := resumeIsExact(t, testOptions)
+	// With dropout, other betas and eps, and windows in file order too;
+	// and those options change the run.
+	opt := testOptions
+	opt.Dropout, opt.Beta1, opt.Beta2, opt.Eps, opt.Sequential = 0.2, 0.8, 0.99, 1e-6, true
+	other := resumeIsExact(t, opt)
+	if plain[0] == other[0] || plain[11] == other[11] {
+		t.Fatalf("dropout, betas and order left the losses %v ... %v unchanged", plain[0], plain[11])
+	}
+}
+
+// resumeIsExact checks TestResumeIsExact's claim for opt and returns the
+// losses of the run.
+func resumeIsExact(t *testing.T, opt Options) []float64 {
 	oneGo, split := t.TempDir(), t.TempDir()
-	r := newTestRun(t, oneGo, 0, nil)
+	r := newTestRunWith(t, oneGo, 0, nil, opt)
 	res, err := r.Train(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -95,11 +115,11 @@ func TestResumeIsExact(t *testing.T) {
 	}
 	want := r.Model.Params
 
-	r1 := newTestRun(t, split, 5, nil)
+	r1 := newTestRunWith(t, split, 5, nil, opt)
 	if res, err := r1.Train(context.Background()); err != nil || !res.Interrupted || res.Steps != 5 {
 		t.Fatalf("first half: %+v, %v", res, err)
 	}
-	r2 := newTestRun(t, split, 0, storeFor(split)[Latest])
+	r2 := newTestRunWith(t, split, 0, storeFor(split)[Latest], opt)
 	if r2.Step() != 5 {
 		t.Fatalf("resumed at step %d, want 5", r2.Step())
 	}
@@ -128,6 +148,7 @@ func TestResumeIsExact(t *testing.T) {
 			t.Errorf("no %s snapshot", k)
 		}
 	}
+	return a
 }
 
 // A cancelled context ends the run after the current step with a checkpoint.

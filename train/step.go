@@ -1,6 +1,9 @@
 package train
 
-import "github.com/gptgo/gptgo/model"
+import (
+	"github.com/gptgo/gptgo/kernels"
+	"github.com/gptgo/gptgo/model"
+)
 
 // Stepper runs optimizer steps on a model: forward, backward, clipping and
 // AdamW. Its scratch is allocated once.
@@ -20,12 +23,14 @@ func NewStepper(m *model.Model, clip float64) *Stepper {
 // tokens and targets, accumulating their gradients; the update uses their
 // mean (the 1/n is applied inside AdamW.Update, with clipping's factor). It
 // returns the mean loss and the norm of the mean gradient before clipping.
-func (s *Stepper) Step(tokens, targets [][]int32, B, T int, lr float32) (loss float32, norm float64, err error) {
+// Micro-batch i drops with drop.Sub(i) (see model.ForwardDropout); the
+// zero Dropout trains without.
+func (s *Stepper) Step(tokens, targets [][]int32, B, T int, lr float32, drop kernels.Dropout) (loss float32, norm float64, err error) {
 	m := s.Model
 	m.ZeroGrad()
 	var sum float64
 	for i := range tokens {
-		l, err := m.Forward(tokens[i], targets[i], B, T)
+		l, err := m.ForwardDropout(tokens[i], targets[i], B, T, drop.Sub(uint64(i)))
 		if err != nil {
 			return 0, 0, err
 		}

@@ -290,7 +290,7 @@ func (f *trainFlags) newModel(vocab int, opt *train.Options) (*model.Model, erro
 		}
 	}
 	cfg.VocabSize = vocab
-	if err := checkMemory(cfg, opt.Batch, opt.Context); err != nil {
+	if err := checkMemory(cfg, opt.Batch, opt.Context, opt.Dropout > 0); err != nil {
 		return nil, err
 	}
 	m, err := model.New(cfg, f.opt.Seed)
@@ -359,8 +359,8 @@ func defaultCorpus() (string, error) {
 // checkMemory refuses a run whose training step would not fit in the
 // memory this machine has available (model.TrainBytes against the
 // kernel's MemAvailable), before anything is allocated.
-func checkMemory(c model.Config, B, T int) error {
-	need, avail := model.TrainBytes(c, B, T), availableMemory()
+func checkMemory(c model.Config, B, T int, dropout bool) error {
+	need, avail := model.TrainBytes(c, B, T, dropout), availableMemory()
 	if avail > 0 && need > 0.9*avail {
 		return errorf("the run needs about %.3g GB (weights, gradients, AdamW moments and activations at batch %d, context %d) and %.3g GB is available: lower --batch or --context, or train a smaller model",
 			need/1e9, B, T, avail/1e9)

@@ -50,6 +50,15 @@ type AdamW struct {
 	Steps       int     `json:"steps"`
 }
 
+// Dropout is the dropout of a fixture made with it (ref_dropout.bin):
+// rate P and the key of the pass, whose masks are also stored as tensors
+// "mask/embd", "mask/h.N.attn", "mask/h.N.attn_proj", "mask/h.N.mlp_proj"
+// (1 kept, 0 dropped). Zero in the other fixtures.
+type Dropout struct {
+	P   float64 `json:"p"`
+	Key uint64  `json:"key"`
+}
+
 type tensor struct {
 	Shape []int
 	Data  []float64
@@ -67,14 +76,16 @@ type Fixture struct {
 	Batch   int
 	Seq     int
 	AdamW   AdamW
+	Dropout Dropout
 	tensors map[string]tensor
 }
 
 type header struct {
-	Config  Config `json:"config"`
-	Batch   int    `json:"batch"`
-	Seq     int    `json:"seq"`
-	AdamW   AdamW  `json:"adamw"`
+	Config  Config  `json:"config"`
+	Batch   int     `json:"batch"`
+	Seq     int     `json:"seq"`
+	AdamW   AdamW   `json:"adamw"`
+	Dropout Dropout `json:"dropout"`
 	Tensors []struct {
 		Name   string `json:"name"`
 		Shape  []int  `json:"shape"`
@@ -134,7 +145,7 @@ func Parse(buf []byte) (*Fixture, error) {
 		return nil, fmt.Errorf("invalid adamw steps %d", h.AdamW.Steps)
 	}
 
-	r := &Fixture{Config: c, Batch: h.Batch, Seq: h.Seq, AdamW: h.AdamW, tensors: map[string]tensor{}}
+	r := &Fixture{Config: c, Batch: h.Batch, Seq: h.Seq, AdamW: h.AdamW, Dropout: h.Dropout, tensors: map[string]tensor{}}
 	type span struct {
 		name    string
 		lo, end int
