@@ -19,8 +19,8 @@ type Model struct {
 	acts  *activations    // sized for the last (B, T)
 	drop  kernels.Dropout // of the last Forward (inactive outside training)
 	B, T  int             // shape of the last Forward
-	count int          // targets that were not ignored in the last Forward
-	grads bool         // acts.logits holds dloss/dlogits (Forward had targets)
+	count int             // targets that were not ignored in the last Forward
+	grads bool            // acts.logits holds dloss/dlogits (Forward had targets)
 }
 
 // New returns a model of shape c with GPT-2 initialisation from seed.

@@ -24,11 +24,18 @@ type AdamW struct {
 	layout                         []model.Tensor
 }
 
-// NewAdamW returns an optimizer for a model of shape c with GPT-2/nanoGPT's
-// defaults: betas (0.9, 0.95), eps 1e-8, weight decay 0.1.
+// AdamW's defaults, GPT-2's and nanoGPT's.
+const (
+	DefaultBeta1 = 0.9
+	DefaultBeta2 = 0.95
+	DefaultEps   = 1e-8
+)
+
+// NewAdamW returns an optimizer for a model of shape c with the defaults:
+// betas (0.9, 0.95), eps 1e-8, weight decay 0.1.
 func NewAdamW(c model.Config) *AdamW {
 	n := model.NumParams(c)
-	o := &AdamW{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1,
+	o := &AdamW{Beta1: DefaultBeta1, Beta2: DefaultBeta2, Eps: DefaultEps, WeightDecay: 0.1,
 		M: make([]float32, n), V: make([]float32, n), layout: model.Layout(c)}
 	for _, t := range o.layout {
 		o.decay = append(o.decay, t.Decays())

@@ -139,7 +139,7 @@ func NewRun(r *Run, from *Snapshot) (*Run, error) {
 	r.stepper = NewStepper(r.Model, o.GradClip)
 	a := r.stepper.Opt
 	if o.Beta1 == 0 && o.Beta2 == 0 && o.Eps == 0 {
-		o.Beta1, o.Beta2, o.Eps = float64(a.Beta1), float64(a.Beta2), float64(a.Eps)
+		o.Beta1, o.Beta2, o.Eps = DefaultBeta1, DefaultBeta2, DefaultEps
 	}
 	a.Beta1, a.Beta2, a.Eps, a.WeightDecay = float32(o.Beta1), float32(o.Beta2), float32(o.Eps), float32(o.WeightDecay)
 	r.bestVal = math.MaxFloat64 // JSON has no Inf

@@ -16,7 +16,8 @@ import (
 )
 
 var opts = train.Options{Batch: 2, Context: 8, MaxSteps: 10, LR: 3e-3, MinLR: 3e-4, Warmup: 2, WeightDecay: 0.1,
-	GradClip: 1, GradAccum: 1, EvalEvery: 4, EvalBatches: 1, SaveEvery: 3, Seed: 5, Data: "somewhere"}
+	GradClip: 1, GradAccum: 1, EvalEvery: 4, EvalBatches: 1, SaveEvery: 3, Seed: 5, Data: "somewhere",
+	Dropout: 0.1, Beta1: 0.85, Beta2: 0.99, Eps: 1e-7, Init: "base.safetensors (safetensors)"}
 
 func run(t *testing.T, dir string, stopAfter int, from *train.Snapshot) *train.Run {
 	t.Helper()

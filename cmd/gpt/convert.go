@@ -67,6 +67,9 @@ func runConvert(args []string) error {
 	case outFormat == checkpoints.FormatSafetensors && ck.Tokenizer.Name != "gpt2":
 		fmt.Fprintf(cmdStderr, "note: the %s tokenizer is recorded in the safetensors metadata, which only gptgo reads\n", ck.Tokenizer.Name)
 	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return errorf("--to %v", err)
+	}
 	start = time.Now()
 	if err := checkpoints.Export(out, ck, outFormat); err != nil {
 		return errorf("%v", oneLineErr(err))

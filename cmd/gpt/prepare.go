@@ -67,10 +67,16 @@ func prepareFiles(dir string, files []string, tokName string, valFrac float64) e
 	if err != nil {
 		return errorf("--tokenizer: %v", oneLineErr(err))
 	}
-	total := data.Size(files)
 	if trained {
-		fmt.Fprintf(cmdStderr, "trained BPE: vocabulary %d on %d bytes in %.2fs\n", tok.VocabSize(), total, time.Since(start).Seconds())
+		fmt.Fprintf(cmdStderr, "trained BPE: vocabulary %d on %d bytes in %.2fs\n", tok.VocabSize(), data.Size(files), time.Since(start).Seconds())
 	}
+	return prepareWith(dir, files, tok, valFrac)
+}
+
+// prepareWith tokenizes files with tok into train.bin, val.bin and
+// tokenizer.json in dir, and prints what it wrote.
+func prepareWith(dir string, files []string, tok tokenizer.Tokenizer, valFrac float64) error {
+	total := data.Size(files)
 	spec, err := tokenizer.MarshalSpec(tok)
 	if err != nil {
 		return errorf("%v", err)
@@ -86,7 +92,7 @@ func prepareFiles(dir string, files []string, tokName string, valFrac float64) e
 	if total >= progressMin {
 		opt.Progress, finish = report.ByteBar(cmdStderr, report.Auto, "tokenizing", total)
 	}
-	start = time.Now()
+	start := time.Now()
 	st, err := data.Prepare(dir, files, opt)
 	finish()
 	if err != nil {

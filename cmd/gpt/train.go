@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gptgo/gptgo/checkpoints"
 	"github.com/gptgo/gptgo/checkpoints/runfile"
 	"github.com/gptgo/gptgo/data"
 	"github.com/gptgo/gptgo/internal/report"
@@ -32,7 +33,9 @@ func init() {
 type trainFlags struct {
 	paths                     listFlag
 	tokName, preset, act, out string
-	resume                    string
+	resume, init              string
+	base                      *checkpoints.Opened // the model --init starts from
+	dataOrder                 string
 	force                     bool
 	layers, heads, embd, ctx  int
 	threads                   *int
@@ -68,11 +71,17 @@ func parseTrainFlags(args []string) (*trainFlags, error) {
 	fs.IntVar(&o.EvalBatches, "eval-batches", 20, "validation batches per evaluation")
 	fs.IntVar(&o.SampleEvery, "sample-every", 0, "steps between samples (0: at each evaluation)")
 	fs.IntVar(&o.SaveEvery, "save-every", 0, "also keep a step-N checkpoint every N steps (0: never)")
-	fs.Uint64Var(&o.Seed, "seed", 1337, "seed for initialisation and data order")
+	fs.Uint64Var(&o.Seed, "seed", 1337, "seed for initialisation, data order and dropout masks")
+	fs.Float64Var(&o.Dropout, "dropout", 0, "dropout rate in training (embedding sum, attention probabilities, both projections; 0: none)")
+	fs.Float64Var(&o.Beta1, "beta1", train.DefaultBeta1, "AdamW's first-moment decay β1")
+	fs.Float64Var(&o.Beta2, "beta2", train.DefaultBeta2, "AdamW's second-moment decay β2")
+	fs.Float64Var(&o.Eps, "eps", train.DefaultEps, "AdamW's ε")
+	fs.StringVar(&f.dataOrder, "data-order", "shuffled", "shuffled (windows in a new random order each epoch) or sequential (in file order from token 0)")
 	f.threads = addThreads(fs)
 	f.progress = addProgress(fs)
 	fs.StringVar(&f.out, "out", "runs/latest", "output folder for checkpoints, metrics.jsonl and loss.png")
 	fs.StringVar(&f.resume, "resume", "", "resume from a checkpoint file or run folder")
+	fs.StringVar(&f.init, "init", "", "fine-tune: start a new run from the weights of a model (.ckpt, run folder, .safetensors, llm.c .bin)")
 	fs.BoolVar(&f.force, "force", false, "start a new run in an --out that already holds one, replacing its checkpoints and metrics")
 	fs.Float64Var(&f.valFrac, "val-fraction", 0.1, "share of each document kept for validation when preparing text")
 	if err := parseFlags(fs, args); err != nil {
@@ -85,6 +94,12 @@ func parseTrainFlags(args []string) (*trainFlags, error) {
 		o.MaxSteps = 0 // --epochs alone sets the length of the run
 	}
 	o.Context = f.ctx
+	switch f.dataOrder {
+	case "shuffled", "sequential":
+		o.Sequential = f.dataOrder == "sequential"
+	default:
+		return nil, errorf("--data-order %q: want shuffled or sequential", f.dataOrder)
+	}
 	if err := f.check(); err != nil {
 		return nil, err
 	}
@@ -103,14 +118,20 @@ func (f *trainFlags) check() error {
 	}{
 		{"lr", o.LR, 0, true}, {"min-lr", o.MinLR, 0, false}, {"epochs", o.Epochs, 0, false},
 		{"weight-decay", o.WeightDecay, 0, false}, {"grad-clip", o.GradClip, 0, false},
-		{"val-fraction", f.valFrac, 0, false},
+		{"val-fraction", f.valFrac, 0, false}, {"dropout", o.Dropout, 0, false},
+		{"beta1", o.Beta1, 0, false}, {"beta2", o.Beta2, 0, false}, {"eps", o.Eps, 0, false},
 	} {
 		if !(c.v >= c.lo) || (c.open && c.v == c.lo) || math.IsInf(c.v, 0) {
 			return errorf("--%s %g: want a finite value %s %g", c.name, c.v, map[bool]string{true: ">", false: ">="}[c.open], c.lo)
 		}
 	}
-	if f.valFrac >= 1 {
-		return errorf("--val-fraction %g: want a value in [0, 1)", f.valFrac)
+	for _, c := range []struct {
+		name string
+		v    float64
+	}{{"val-fraction", f.valFrac}, {"dropout", o.Dropout}, {"beta1", o.Beta1}, {"beta2", o.Beta2}} {
+		if c.v >= 1 {
+			return errorf("--%s %g: want a value in [0, 1)", c.name, c.v)
+		}
 	}
 	for _, c := range []struct {
 		name   string
@@ -124,6 +145,9 @@ func (f *trainFlags) check() error {
 		if c.v < c.min {
 			return errorf("--%s %d: want %d or more", c.name, c.v, c.min)
 		}
+	}
+	if f.init != "" && f.resume != "" {
+		return errorf("--init starts a new run and --resume continues one: give one of them")
 	}
 	if f.resume != "" {
 		var ignored []string
@@ -192,6 +216,10 @@ func (f *trainFlags) newRun() (*train.Run, func(), error) {
 	} else if old := runfile.Existing(f.out); old != "" && !f.force {
 		return nil, nil, errorf("--out %s already holds a run (%s): continue it with --resume %s, replace it with --force, or pick another --out",
 			f.out, filepath.Base(old), f.out)
+	} else if f.init != "" {
+		if err := f.openInit(&opt); err != nil {
+			return nil, nil, err
+		}
 	}
 	unlock, err := runfile.Lock(f.out)
 	if err != nil {
@@ -240,6 +268,8 @@ func (f *trainFlags) assemble(d *data.Prepared, opt train.Options, from *train.S
 	var m *model.Model
 	if from != nil {
 		m = from.Model
+	} else if f.base != nil {
+		m = f.base.Model
 	} else if m, err = f.newModel(tok.VocabSize(), &opt); err != nil {
 		return nil, err
 	}
@@ -315,6 +345,13 @@ func printPlan(r *train.Run) {
 // prepare is used as it is; text is tokenized into OUT/data.
 func (f *trainFlags) prepareData() (string, error) {
 	paths := f.paths
+	if len(paths) == 1 && data.IsPrepared(paths[0]) && f.base != nil {
+		tok, err := tokenizer.Load(filepath.Join(paths[0], data.TokenizerFile))
+		if err != nil {
+			return "", errorf("%v", err)
+		}
+		return paths[0], f.sameTokenizer(paths[0], tok)
+	}
 	if len(paths) == 1 && data.IsPrepared(paths[0]) {
 		if f.tokName != "" {
 			return "", errorf("--tokenizer: %s is already tokenized (by gpt prepare); drop --tokenizer", paths[0])
@@ -333,11 +370,14 @@ func (f *trainFlags) prepareData() (string, error) {
 	if err != nil {
 		return "", errorf("%v", err)
 	}
+	dir := filepath.Join(f.out, "data")
+	if f.base != nil {
+		return dir, prepareWith(dir, files, f.base.Tokenizer, f.valFrac)
+	}
 	tokName := f.tokName
 	if tokName == "" {
 		tokName = fmt.Sprintf("bpe:%d", tokenizer.AutoBPEVocab(data.Size(files)))
 	}
-	dir := filepath.Join(f.out, "data")
 	return dir, prepareFiles(dir, files, tokName, f.valFrac)
 }
 
