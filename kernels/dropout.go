@@ -1,5 +1,7 @@
 package kernels
 
+import "math"
+
 // Inverted dropout whose masks are a pure function of a key and an
 // element's index: element i of a tensor is kept when the 64-bit hash of
 // (key, i) lands at or above P's share of the range, and a kept element is
@@ -53,14 +55,33 @@ func (d Dropout) Apply(out, inp []float32, off, n int) {
 		copy(out, inp)
 		return
 	}
-	th, s := d.threshold(), d.Scale()
+	dropoutImpl(out, inp, d.Key, uint64(off), d.threshold(), d.Scale())
+}
+
+// dropoutImpl is the routine Apply runs: dropoutGo, or the AVX-512 one
+// where the CPU has it (dropout_amd64.go), which gives the same bits.
+var dropoutImpl = dropoutGo
+
+// dropoutGo is the plain Go reference of Apply: out[j] = inp[j] * s where
+// the hash of (key, first+j) is at least th, else exactly 0 (whatever
+// inp[j] is, NaN included). The choice is a bit mask, not a branch that
+// would mispredict on a share P of the elements.
+// Shapes: out [n], inp [n].
+func dropoutGo(out, inp []float32, key, first, th uint64, s float32) {
+	out = out[:len(inp)]
 	for j, v := range inp {
-		if dropHash(d.Key, uint64(off+j)) >= th {
-			out[j] = v * s
-		} else {
-			out[j] = 0
-		}
+		keep := -uint32(b2u(dropHash(key, first+uint64(j)) >= th)) // all ones or zero
+		out[j] = math.Float32frombits(math.Float32bits(v*s) & keep)
 	}
+}
+
+// b2u is 1 for true, 0 for false (compiled to a SETcc, not a branch).
+func b2u(b bool) uint32 {
+	var u uint32
+	if b {
+		u = 1
+	}
+	return u
 }
 
 // dropHash mixes a key and an index into 64 well-spread bits: the index
