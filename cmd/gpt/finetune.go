@@ -36,9 +36,9 @@ func (f *trainFlags) openInit(opt *train.Options) error {
 	if err := checkMemory(o.Model.Config, opt.Batch, opt.Context, opt.Dropout > 0); err != nil {
 		return err
 	}
-	opt.Init = fmt.Sprintf("%s (%s)", o.Path, o.Format)
+	opt.Init = fmt.Sprintf("%s (%s)", o.Path, o.Format.Describe())
 	f.base = o
-	fmt.Fprintf(cmdStdout, "fine-tuning %s: %s, tokenizer %s\n", o.Path, o.Format, o.Tokenizer.Spec().Name)
+	fmt.Fprintf(cmdStdout, "fine-tuning %s: %s, tokenizer %s\n", o.Path, o.Format.Describe(), o.Tokenizer.Spec().Name)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -121,7 +122,7 @@ func TestTrainInitErrors(t *testing.T) {
 	if code, stdout, stderr := runCmd(t, "", "export", "--checkpoint", ck, "--dtype", "q8_0", "--out", q8); code != 0 {
 		t.Fatalf("export: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	for _, c := range []struct {
+	cases := []struct {
 		args []string
 		want string
 	}{
@@ -137,7 +138,14 @@ func TestTrainInitErrors(t *testing.T) {
 		{[]string{"--init", ck, "--dropout", "1"}, "--dropout 1: want a value in [0, 1)"},
 		{[]string{"--init", ck, "--beta2", "-0.5"}, "--beta2 -0.5: want a finite value >= 0"},
 		{[]string{"--data-order", "random"}, `--data-order "random": want shuffled or sequential`},
-	} {
+	}
+	if runtime.GOOS == "linux" { // where the available memory is known
+		cases = append(cases, struct {
+			args []string
+			want string
+		}{[]string{"--init", ck, "--batch", "100000000"}, "the run needs about"})
+	}
+	for _, c := range cases {
 		args := append([]string{"train", "--max-steps", "1", "--out", filepath.Join(dir, "bad")}, c.args...)
 		if !contains(c.args, "--data") {
 			args = append(args, "--data", corpus)

@@ -268,6 +268,10 @@ func (f *trainFlags) assemble(d *data.Prepared, opt train.Options, from *train.S
 	var m *model.Model
 	if from != nil {
 		m = from.Model
+		// The weights, gradients and moments are in memory already.
+		if err := checkMemoryBeyond(m.Config, opt.Batch, opt.Context, opt.Dropout > 0, 16*float64(model.NumParams(m.Config))); err != nil {
+			return nil, err
+		}
 	} else if f.base != nil {
 		m = f.base.Model
 	} else if m, err = f.newModel(tok.VocabSize(), &opt); err != nil {
@@ -400,7 +404,17 @@ func defaultCorpus() (string, error) {
 // memory this machine has available (model.TrainBytes against the
 // kernel's MemAvailable), before anything is allocated.
 func checkMemory(c model.Config, B, T int, dropout bool) error {
-	need, avail := model.TrainBytes(c, B, T, dropout), availableMemory()
+	return checkMemoryBeyond(c, B, T, dropout, 0)
+}
+
+// checkMemoryBeyond is checkMemory for a run of which resident bytes are
+// allocated already (a resumed run's model and optimizer state).
+func checkMemoryBeyond(c model.Config, B, T int, dropout bool, resident float64) error {
+	need, avail := model.TrainBytes(c, B, T, dropout)-resident, availableMemory()
+	if avail > 0 && need > 0.9*avail && resident > 0 {
+		return errorf("the resumed run needs about %.3g GB more (activations at batch %d, context %d) and %.3g GB is available: free memory, or resume on a larger machine",
+			need/1e9, B, T, avail/1e9)
+	}
 	if avail > 0 && need > 0.9*avail {
 		return errorf("the run needs about %.3g GB (weights, gradients, AdamW moments and activations at batch %d, context %d) and %.3g GB is available: lower --batch or --context, or train a smaller model",
 			need/1e9, B, T, avail/1e9)
