@@ -102,87 +102,22 @@ func (g *Generator) Encode(prompt string) []int {
 // NoSlide, when ctx is done (returning ctx.Err()) or when emit fails
 // (returning its error). The prompt itself is not emitted.
 func (g *Generator) Generate(ctx context.Context, prompt []int, opts Options, emit func(text string) error) (Stats, error) {
-	start := time.Now()
-	e, ctxLen := g.Engine, g.Engine.Model.Config.Context
-	st := Stats{PromptTokens: len(prompt)}
-	if len(prompt) == 0 {
-		prompt = []int{g.Tok.EOT()}
-		st.PromptTokens = 1
-	}
-	if len(prompt) > ctxLen {
-		return st, fmt.Errorf("%w: %d tokens, context %d", ErrPromptTooLong, len(prompt), ctxLen)
-	}
-	logits, err := e.Prefill(prompt)
+	seq := NewSequence(g.Engine, g.Tok, opts, emit)
+	logits, err := seq.Start(prompt)
 	if err != nil {
-		return st, err
-	}
-	st.PromptTime = time.Since(start)
-
-	sampler := NewSampler(opts.Sampler)
-	history := append(make([]int, 0, len(prompt)+max(opts.MaxTokens, 0)), prompt...)
-	dec := tokenizer.NewStreamDecoder(g.Tok)
-	out := stopFilter{stops: opts.Stop, emit: emit}
-	eot := g.Tok.EOT()
-	var first time.Time
-	finish := func(reason string) (Stats, error) {
-		st.StopReason = reason
-		if !first.IsZero() {
-			st.GenTime = time.Since(first)
-		}
-		return st, nil
+		return seq.Stats, err
 	}
 	for {
 		if err := ctx.Err(); err != nil {
-			st.StopReason = StopCanceled
-			return st, err
+			seq.Cancel()
+			return seq.Stats, err
 		}
-		tok, err := sampler.Sample(logits, history)
-		if err != nil {
-			return st, err
+		tok, done, err := seq.Next(logits)
+		if done || err != nil {
+			return seq.Stats, err
 		}
-		st.GeneratedTokens++
-		if st.GeneratedTokens == 1 {
-			first = time.Now()
-			st.TTFT = first.Sub(start)
-		}
-		if tok == eot && !opts.IgnoreEOS {
-			if err := out.flush(dec.Flush()); err != nil {
-				return st, err
-			}
-			return finish(StopEOT)
-		}
-		stopped, err := out.write(dec.Next(tok))
-		if err != nil {
-			return st, err
-		}
-		if stopped {
-			return finish(StopString)
-		}
-		history = append(history, tok)
-		if opts.MaxTokens > 0 && st.GeneratedTokens >= opts.MaxTokens {
-			if err := out.flush(dec.Flush()); err != nil {
-				return st, err
-			}
-			return finish(StopLength)
-		}
-		if e.Len() == ctxLen {
-			if opts.NoSlide {
-				if err := out.flush(dec.Flush()); err != nil {
-					return st, err
-				}
-				return finish(StopContext)
-			}
-			// Slide: keep the last Context/2 tokens (the new one included)
-			// and rebuild the cache from them. Their positions restart at
-			// 0, so the cache cannot simply be shifted.
-			keep := history[len(history)-max(ctxLen/2, 1):]
-			logits, err = e.Prefill(keep)
-			st.Slides++
-		} else {
-			logits, err = e.Decode(tok)
-		}
-		if err != nil {
-			return st, err
+		if logits, err = seq.Feed(tok); err != nil {
+			return seq.Stats, err
 		}
 	}
 }
