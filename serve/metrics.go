@@ -44,11 +44,11 @@ func newMetrics() *metrics {
 func (m *metrics) request(endpoint string, status int) {
 	m.requests.WithLabelValues(endpoint, itoa(status)).Inc()
 }
-func (m *metrics) prompt(n int)                 { m.promptTokens.Add(float64(n)) }
-func (m *metrics) generated(n int)              { m.genTokens.Add(float64(n)) }
-func (m *metrics) queued(n int)                 { m.queueDepth.Set(float64(n)) }
-func (m *metrics) busy(n int)                   { m.busyNow.Set(float64(n)) }
-func (m *metrics) firstToken(d time.Duration)   { m.ttft.Observe(d.Seconds()) }
+func (m *metrics) prompt(n int)               { m.promptTokens.Add(float64(n)) }
+func (m *metrics) generated(n int)            { m.genTokens.Add(float64(n)) }
+func (m *metrics) queued(n int)               { m.queueDepth.Set(float64(n)) }
+func (m *metrics) busy(n int)                 { m.busyNow.Set(float64(n)) }
+func (m *metrics) firstToken(d time.Duration) { m.ttft.Observe(d.Seconds()) }
 func (m *metrics) step(rows int, d time.Duration) {
 	if d > 0 {
 		m.tokPerSec.Set(float64(rows) / d.Seconds())

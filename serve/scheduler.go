@@ -97,12 +97,12 @@ func (s *stream) next(ctx context.Context) (chunk, error) {
 // prefilled alone first), and a finished or abandoned one leaves.
 // Jobs beyond the slots wait in a bounded queue.
 type scheduler struct {
-	model  *model.Model
-	tok    tokenizer.Tokenizer
-	queue  chan *job
-	slots  []*slot
-	batch  *infer.Batch
-	met    *metrics
+	model *model.Model
+	tok   tokenizer.Tokenizer
+	queue chan *job
+	slots []*slot
+	batch *infer.Batch
+	met   *metrics
 }
 
 // slot is one sequence being decoded, with the engine it keeps.
