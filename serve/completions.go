@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gptgo/gptgo/infer"
 )
@@ -137,10 +139,12 @@ func legacyLogprobs(tokens []infer.Token, offset int) *completionLogprobs {
 	for _, t := range tokens {
 		lp.Tokens = append(lp.Tokens, t.Text)
 		lp.TokenLogprobs = append(lp.TokenLogprobs, t.Logprob)
+		// Keys are the text JSON will show, so two tokens that are
+		// different invalid bytes (both U+FFFD) keep the likelier one.
 		top := map[string]float32{}
 		for _, a := range t.Top {
-			if _, dup := top[a.Text]; !dup {
-				top[a.Text] = a.Logprob
+			if _, dup := top[visible(a.Text)]; !dup {
+				top[visible(a.Text)] = a.Logprob
 			}
 		}
 		lp.TopLogprobs = append(lp.TopLogprobs, top)
@@ -148,6 +152,25 @@ func legacyLogprobs(tokens []infer.Token, offset int) *completionLogprobs {
 		offset += len(t.Text)
 	}
 	return lp
+}
+
+// visible is s as JSON encodes it: each byte that is not part of valid
+// UTF-8 becomes U+FFFD.
+func visible(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // newID returns a response id: prefix, then a number unique to the server.

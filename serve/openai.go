@@ -17,6 +17,7 @@ type samplingFields struct {
 	Seed          *int64          `json:"seed"`
 	Stop          json.RawMessage `json:"stop"` // a string or a list of strings
 	N             *int            `json:"n"`
+	IgnoreEOS     bool            `json:"ignore_eos"` // llama.cpp's: keep going past end-of-text
 	Stream        bool            `json:"stream"`
 	StreamOptions *struct {
 		IncludeUsage bool `json:"include_usage"`

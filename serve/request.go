@@ -48,6 +48,7 @@ func (s *Server) parseSampling(f *samplingFields, maxTokens *int) (params, *http
 	o := infer.DefaultSamplerOptions()
 	p := params{n: 1, stream: f.Stream, usage: f.StreamOptions != nil && f.StreamOptions.IncludeUsage}
 	p.opts.MaxTokens = s.opt.MaxTokens
+	p.opts.IgnoreEOS = f.IgnoreEOS
 	if maxTokens != nil {
 		if *maxTokens < 1 || *maxTokens > s.opt.MaxTokens {
 			return p, badRequest("max_tokens", "max_tokens %d: want 1 to %d (the server's --max-tokens)", *maxTokens, s.opt.MaxTokens)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gptgo/gptgo/infer"
@@ -103,6 +104,7 @@ type scheduler struct {
 	slots []*slot
 	batch *infer.Batch
 	met   *metrics
+	busy  atomic.Int32 // slots decoding, readable from any goroutine
 }
 
 // slot is one sequence being decoded, with the engine it keeps.
@@ -172,6 +174,13 @@ func (s *scheduler) admit(ctx context.Context) bool {
 	return ctx.Err() == nil
 }
 
+// setBusy publishes the number of busy slots.
+func (s *scheduler) setBusy() {
+	n := s.active()
+	s.busy.Store(int32(n))
+	s.met.busy(n)
+}
+
 func (s *scheduler) active() int {
 	n := 0
 	for _, sl := range s.slots {
@@ -197,7 +206,7 @@ func (s *scheduler) start(sl *slot, j *job) {
 		s.end(sl, err)
 		return
 	}
-	s.met.busy(s.active())
+	s.setBusy()
 	s.sample(sl, logits)
 }
 
@@ -265,7 +274,7 @@ func (s *scheduler) step() {
 func (s *scheduler) end(sl *slot, err error) {
 	sl.job.out.finish(sl.seq.Stats, err)
 	sl.job, sl.seq = nil, nil
-	s.met.busy(s.active())
+	s.setBusy()
 }
 
 // cancelAll ends every active and queued job as cancelled.

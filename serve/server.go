@@ -77,18 +77,27 @@ func (s *Server) Handler() http.Handler { return s.mux }
 
 func (s *Server) routes() {
 	s.mux = http.NewServeMux()
-	api := func(name string, h func(w http.ResponseWriter, r *http.Request) *httpError) {
-		s.mux.Handle(name, s.wrap(name, true, h))
+	handle := func(method, path string, auth bool, h func(w http.ResponseWriter, r *http.Request) *httpError) {
+		s.mux.Handle(path, s.wrap(method+" "+path, auth, func(w http.ResponseWriter, r *http.Request) *httpError {
+			if r.Method != method && !(method == http.MethodGet && r.Method == http.MethodHead) {
+				w.Header().Set("Allow", method)
+				return &httpError{status: http.StatusMethodNotAllowed, typ: "invalid_request_error",
+					msg: fmt.Sprintf("%s %s: use %s", r.Method, r.URL.Path, method)}
+			}
+			return h(w, r)
+		}))
 	}
-	api("POST /v1/completions", s.completions)
-	api("POST /v1/chat/completions", s.chat)
-	api("GET /v1/models", s.models)
-	api("POST /tokenize", s.tokenize)
-	api("POST /detokenize", s.detokenize)
-	s.mux.Handle("GET /health", s.wrap("/health", false, s.health))
+	handle("POST", "/v1/completions", true, s.completions)
+	handle("POST", "/v1/chat/completions", true, s.chat)
+	handle("GET", "/v1/models", true, s.models)
+	handle("POST", "/tokenize", true, s.tokenize)
+	handle("POST", "/detokenize", true, s.detokenize)
+	handle("GET", "/health", false, s.health)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.met.reg, promhttp.HandlerOpts{}))
-	s.mux.Handle("GET /{$}", s.wrap("/", false, s.servePage))
 	s.mux.Handle("/", s.wrap("other", false, func(w http.ResponseWriter, r *http.Request) *httpError {
+		if r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			return s.servePage(w, r)
+		}
 		return &httpError{status: http.StatusNotFound, typ: "not_found_error", msg: fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path)}
 	}))
 }
@@ -100,8 +109,14 @@ func (s *Server) wrap(name string, auth bool, h func(w http.ResponseWriter, r *h
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		defer func() { s.met.request(name, sw.status) }()
 		if s.opt.CORS != "" {
-			sw.Header().Set("Access-Control-Allow-Origin", s.opt.CORS)
-			sw.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			h := sw.Header()
+			h.Set("Access-Control-Allow-Origin", s.opt.CORS)
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			h.Set("Access-Control-Allow-Methods", "GET, POST")
+			if r.Method == http.MethodOptions { // a browser's preflight
+				sw.WriteHeader(http.StatusNoContent)
+				return
+			}
 		}
 		if auth && s.opt.APIKey != "" && !s.authorized(r) {
 			writeError(sw, &httpError{status: http.StatusUnauthorized, typ: "authentication_error",
