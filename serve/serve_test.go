@@ -29,13 +29,19 @@ func testModel(t testing.TB) *model.Model {
 // returns the server and its base URL.
 func testServer(t testing.TB, m *model.Model, opt Options) (*Server, string) {
 	t.Helper()
+	return testServerTok(t, m, tokenizer.Byte{}, opt)
+}
+
+// testServerTok is testServer with the tokenizer tok.
+func testServerTok(t testing.TB, m *model.Model, tok tokenizer.Tokenizer, opt Options) (*Server, string) {
+	t.Helper()
 	if opt.Parallel == 0 {
 		opt.Parallel = 4
 	}
 	if opt.MaxTokens == 0 {
 		opt.MaxTokens = 64
 	}
-	s, err := New(m, tokenizer.Byte{}, opt)
+	s, err := New(m, tok, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
