@@ -76,6 +76,13 @@ type Run struct {
 	// StopAfter, if > 0, ends the run after that step as an interrupt would
 	// (a checkpoint is written), leaving the schedule of the full run intact.
 	StopAfter int
+	// Comm, if set with more than one rank, trains data-parallel: each
+	// global batch of Batch x ranks windows is split between the ranks,
+	// and only rank 0 writes metrics, checkpoints and reports (see comm.go).
+	Comm Comm
+	// Regrouped is set by NewRun to the number of ranks the resumed run
+	// had, when it differs from Comm's (0 otherwise).
+	Regrouped int
 
 	stepper   *Stepper
 	loader    *data.Loader
@@ -86,6 +93,8 @@ type Run struct {
 	saved     string // the latest snapshot written, and its step
 	savedStep int
 	resumed   bool // from a snapshot (of step savedStep, when saved is "")
+
+	global, globalT []int32 // with several ranks, the whole global batch
 }
 
 // Result summarises a finished (or interrupted) run.
@@ -128,7 +137,12 @@ func NewRun(r *Run, from *Snapshot) (*Run, error) {
 	if r.ValData != nil && r.ValData.Len() <= o.Context {
 		r.ValData = nil // not one window to evaluate
 	}
-	loader, err := data.NewLoader(r.TrainData, o.Batch, o.Context, o.Seed, o.Sequential)
+	if r.Comm == nil {
+		r.Comm = solo{}
+	}
+	// Every rank reads the same global batches in the same order and
+	// takes its share of each (nextShare).
+	loader, err := data.NewLoader(r.TrainData, o.Batch*r.Comm.Size(), o.Context, o.Seed, o.Sequential)
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +151,7 @@ func NewRun(r *Run, from *Snapshot) (*Run, error) {
 		return nil, fmt.Errorf("dropout %v outside [0, 1)", o.Dropout)
 	}
 	r.stepper = NewStepper(r.Model, o.GradClip)
+	r.stepper.Comm = r.Comm
 	a := r.stepper.Opt
 	if o.Beta1 == 0 && o.Beta2 == 0 && o.Eps == 0 {
 		o.Beta1, o.Beta2, o.Eps = DefaultBeta1, DefaultBeta2, DefaultEps
@@ -152,6 +167,11 @@ func NewRun(r *Run, from *Snapshot) (*Run, error) {
 		}
 		r.resumed, r.savedStep = true, from.Step
 	}
+	if r.Comm.Size() > 1 { // start from rank 0's weights, whatever each rank loaded
+		if err := r.Comm.Broadcast(r.Model.Params, 0); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 
@@ -163,7 +183,7 @@ func (r *Run) Plan() Plan {
 		TrainTokens:   r.TrainData.Len(),
 		ItersPerEpoch: r.loader.ItersPerEpoch(),
 		TotalSteps:    r.totalSteps(),
-		TokensPerStep: o.Batch * o.Context * o.GradAccum,
+		TokensPerStep: o.Batch * o.Context * o.GradAccum * r.Comm.Size(),
 	}
 	p.Epochs = float64(p.TotalSteps*o.GradAccum) / float64(max(p.ItersPerEpoch, 1))
 	if r.ValData != nil {
@@ -193,16 +213,21 @@ func (r *Run) Train(ctx context.Context) (res Result, err error) {
 	if err := os.MkdirAll(r.OutDir, 0o755); err != nil {
 		return Result{}, err
 	}
-	path := filepath.Join(r.OutDir, MetricsFile)
-	earlier, torn := readMetrics(path, r.step)
-	metrics, err := createMetrics(path, earlier)
-	if err != nil {
-		return Result{}, err
-	}
-	defer metrics.close()
-	r.obs = r.Observer
-	if r.obs == nil {
-		r.obs = silent{}
+	var metrics *metricsLog // nil on the other ranks: they write nothing
+	var earlier []Metric
+	var torn int
+	r.obs = silent{}
+	if r.primary() {
+		path := filepath.Join(r.OutDir, MetricsFile)
+		earlier, torn = readMetrics(path, r.step)
+		var err error
+		if metrics, err = createMetrics(path, earlier); err != nil {
+			return Result{}, err
+		}
+		defer metrics.close()
+		if r.Observer != nil {
+			r.obs = r.Observer
+		}
 	}
 	r.obs.Start(StartInfo{OutDir: r.OutDir, Earlier: earlier, Step: r.step, Total: total, Torn: torn})
 	defer func() {
@@ -222,7 +247,11 @@ func (r *Run) loop(ctx context.Context, metrics *metricsLog, total int) (Result,
 	res := Result{ValLoss: math.NaN()}
 	p := pace{start: time.Now(), startStep: r.step, total: total}
 	for r.step < total {
-		if ctx.Err() != nil {
+		stop, err := r.agree(ctx.Err() != nil)
+		if err != nil {
+			return res, err
+		}
+		if stop {
 			res.Interrupted = true
 			if err := metrics.sync(); err != nil {
 				return res, err
@@ -286,7 +315,7 @@ func (r *Run) trainStep(b batches, lr float64, p pace) (Metric, error) {
 	o := r.Opt
 	t0 := time.Now()
 	for i := range b.tokens {
-		if err := r.loader.Next(b.tokens[i], b.targets[i]); err != nil {
+		if err := r.nextShare(b.tokens[i], b.targets[i]); err != nil {
 			return Metric{}, err
 		}
 	}
@@ -304,7 +333,7 @@ func (r *Run) trainStep(b batches, lr float64, p pace) (Metric, error) {
 	}
 	r.step++
 	took := time.Since(t0)
-	tps := float64(o.Batch*o.Context*o.GradAccum) / took.Seconds()
+	tps := float64(o.Batch*o.Context*o.GradAccum*r.Comm.Size()) / took.Seconds()
 	met := Metric{Step: r.step, Epoch: r.epoch(), LR: lr, Loss: float64(loss), GradNorm: norm,
 		TokPerS: tps, Elapsed: time.Since(p.start).Seconds()}
 	r.obs.Step(StepInfo{Step: r.step, Epoch: met.Epoch, Loss: met.Loss, LR: lr, TokPerS: tps, GradNorm: norm,
@@ -416,6 +445,12 @@ func (r *Run) save(kind string, step int) error {
 	if i := firstNonFinite(r.Model.Params); i >= 0 {
 		return fmt.Errorf("%w at step %d: parameter %d is %v, so %s is not written; %s",
 			ErrNonFinite, step, i, r.Model.Params[i], path, r.lastGood())
+	}
+	if !r.primary() { // the ranks hold the same weights: rank 0 writes them
+		if kind == Latest {
+			r.saved, r.savedStep = path, step
+		}
+		return nil
 	}
 	if err := r.Store.Save(path, r.snapshot()); err != nil {
 		return fmt.Errorf("saving checkpoint %s: %w", path, err)

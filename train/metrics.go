@@ -71,11 +71,26 @@ func createMetrics(path string, kept []Metric) (*metricsLog, error) {
 	return l, nil
 }
 
-func (l *metricsLog) add(m Metric) error { return l.enc.Encode(m) }
+func (l *metricsLog) add(m Metric) error {
+	if l == nil { // a rank other than 0 writes no metrics
+		return nil
+	}
+	return l.enc.Encode(m)
+}
 
 // sync makes the lines written so far durable, before a checkpoint of
 // their step is saved: a crash never keeps a checkpoint whose step's line
 // is lost.
-func (l *metricsLog) sync() error { return l.f.Sync() }
+func (l *metricsLog) sync() error {
+	if l == nil {
+		return nil
+	}
+	return l.f.Sync()
+}
 
-func (l *metricsLog) close() error { return l.f.Close() }
+func (l *metricsLog) close() error {
+	if l == nil {
+		return nil
+	}
+	return l.f.Close()
+}

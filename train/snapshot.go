@@ -52,7 +52,13 @@ func (r *Run) snapshot() *Snapshot {
 // restore puts a snapshot's data position, optimizer state, step and best
 // validation loss into r.
 func (r *Run) restore(s *Snapshot) error {
-	if err := r.loader.Restore(s.Loader); err != nil {
+	st := s.Loader
+	if global := r.Opt.Batch * r.Comm.Size(); st.B != global && st.B%r.Opt.Batch == 0 {
+		// Another number of ranks: the position in the epoch's order of
+		// windows stays valid; only the windows per step change.
+		r.Regrouped, st.B = st.B/r.Opt.Batch, global
+	}
+	if err := r.loader.Restore(st); err != nil {
 		return err
 	}
 	a, opt := s.AdamW, r.stepper.Opt

@@ -11,26 +11,32 @@ type Stepper struct {
 	Model    *model.Model
 	Opt      *AdamW
 	GradClip float64 // global-norm limit; <= 0 disables clipping
-	partial  []float64
+	// Comm, if it has more than one rank, sums the gradients and losses
+	// over the ranks before the update, which then uses their mean.
+	Comm    Comm
+	partial []float64
 }
 
-// NewStepper returns a stepper for m with a fresh AdamW.
+// NewStepper returns a stepper for m with a fresh AdamW, alone.
 func NewStepper(m *model.Model, clip float64) *Stepper {
-	return &Stepper{Model: m, Opt: NewAdamW(m.Config), GradClip: clip}
+	return &Stepper{Model: m, Opt: NewAdamW(m.Config), GradClip: clip, Comm: solo{}}
 }
 
 // Step does one optimizer step over the given micro-batches, each of B*T
 // tokens and targets, accumulating their gradients; the update uses their
 // mean (the 1/n is applied inside AdamW.Update, with clipping's factor). It
 // returns the mean loss and the norm of the mean gradient before clipping.
-// Micro-batch i drops with drop.Sub(i) (see model.ForwardDropout); the
+// With several ranks, each passes its share of the micro-batches and all
+// get the mean over all of them, loss and gradient alike. Micro-batch i of
+// rank r drops with drop.Sub(i*ranks + r) (see model.ForwardDropout); the
 // zero Dropout trains without.
 func (s *Stepper) Step(tokens, targets [][]int32, B, T int, lr float32, drop kernels.Dropout) (loss float32, norm float64, err error) {
 	m := s.Model
 	m.ZeroGrad()
 	var sum float64
+	ranks, rank := s.Comm.Size(), s.Comm.Rank()
 	for i := range tokens {
-		l, err := m.ForwardDropout(tokens[i], targets[i], B, T, drop.Sub(uint64(i)))
+		l, err := m.ForwardDropout(tokens[i], targets[i], B, T, drop.Sub(uint64(i*ranks+rank)))
 		if err != nil {
 			return 0, 0, err
 		}
@@ -42,10 +48,21 @@ func (s *Stepper) Step(tokens, targets [][]int32, B, T int, lr float32, drop ker
 	if s.partial == nil {
 		s.partial = make([]float64, len(m.Grads)/normBlock+1)
 	}
-	// The gradients hold the sum over the micro-batches: the mean's norm is
-	// 1/n of theirs, and clipping and the 1/n both go into the update.
-	n := float64(len(tokens))
+	if ranks > 1 { // one all-reduce of the gradients per step, after the last micro-batch
+		if err := s.Comm.AllReduceSum(m.Grads); err != nil {
+			return 0, 0, err
+		}
+		total := []float64{sum}
+		if err := s.Comm.AllReduceSum64(total); err != nil {
+			return 0, 0, err
+		}
+		sum = total[0]
+	}
+	// The gradients hold the sum over the n micro-batches of every rank:
+	// the mean's norm is 1/n of theirs, and clipping and the 1/n both go
+	// into the update.
+	n := float64(len(tokens) * ranks)
 	norm = GradNorm(m.Grads, s.partial) / n
 	s.Opt.Update(m.Params, m.Grads, lr, float32(ClipScale(norm, s.GradClip)/n))
-	return float32(sum / float64(len(tokens))), norm, nil
+	return float32(sum / n), norm, nil
 }

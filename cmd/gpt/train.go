@@ -21,6 +21,7 @@ import (
 	"github.com/gptgo/gptgo/internal/report"
 	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
+	"github.com/gptgo/gptgo/mpi"
 	"github.com/gptgo/gptgo/tokenizer"
 	"github.com/gptgo/gptgo/train"
 )
@@ -172,6 +173,16 @@ func runTrain(args []string) error {
 	if err != nil {
 		return err
 	}
+	end, err := startMPI()
+	if err != nil {
+		return err
+	}
+	defer end()
+	return abortOnError(f.train())
+}
+
+// train runs the run the flags describe, on this rank.
+func (f *trainFlags) train() error {
 	r, closeData, err := f.newRun()
 	if err != nil {
 		return err
@@ -213,7 +224,7 @@ func (f *trainFlags) newRun() (*train.Run, func(), error) {
 			f.out = filepath.Dir(path)
 		}
 		fmt.Fprintf(cmdStdout, "resuming %s at step %d\n", path, from.Step)
-	} else if old := runfile.Existing(f.out); old != "" && !f.force {
+	} else if old := runfile.Existing(f.out); old != "" && !f.force && mpi.Rank() == 0 {
 		return nil, nil, errorf("--out %s already holds a run (%s): continue it with --resume %s, replace it with --force, or pick another --out",
 			f.out, filepath.Base(old), f.out)
 	} else if f.init != "" {
@@ -221,15 +232,9 @@ func (f *trainFlags) newRun() (*train.Run, func(), error) {
 			return nil, nil, err
 		}
 	}
-	unlock, err := runfile.Lock(f.out)
+	unlock, err := f.lockOut()
 	if err != nil {
-		return nil, nil, errorf("--out %v", err)
-	}
-	if removed, err := runfile.RemoveTemp(f.out); err != nil {
-		unlock()
-		return nil, nil, errorf("--out %s: %v", f.out, err)
-	} else if len(removed) > 0 {
-		fmt.Fprintf(cmdStdout, "note: removed %s, left in %s by a save that did not finish\n", strings.Join(removed, ", "), f.out)
+		return nil, nil, err
 	}
 	r, closeData, err := f.openAndAssemble(opt, from)
 	if err != nil {
@@ -239,11 +244,30 @@ func (f *trainFlags) newRun() (*train.Run, func(), error) {
 	return r, func() { closeData(); unlock() }, nil
 }
 
+// lockOut locks the run folder and removes what killed saves left there.
+// With MPI only rank 0 does: it alone writes the folder.
+func (f *trainFlags) lockOut() (func(), error) {
+	if mpi.Rank() > 0 {
+		return func() {}, nil
+	}
+	unlock, err := runfile.Lock(f.out)
+	if err != nil {
+		return nil, errorf("--out %v", err)
+	}
+	if removed, err := runfile.RemoveTemp(f.out); err != nil {
+		unlock()
+		return nil, errorf("--out %s: %v", f.out, err)
+	} else if len(removed) > 0 {
+		fmt.Fprintf(cmdStdout, "note: removed %s, left in %s by a save that did not finish\n", strings.Join(removed, ", "), f.out)
+	}
+	return unlock, nil
+}
+
 // openAndAssemble opens (or first prepares) the data and builds the run.
 func (f *trainFlags) openAndAssemble(opt train.Options, from *train.Snapshot) (*train.Run, func(), error) {
 	if opt.Data == "" {
 		var err error
-		if opt.Data, err = f.prepareData(); err != nil {
+		if opt.Data, err = f.prepareShared(); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -284,7 +308,7 @@ func (f *trainFlags) assemble(d *data.Prepared, opt train.Options, from *train.S
 		return nil, errorf("%s: %d tokens, fewer than context+1 = %d: use more text or a smaller --context",
 			d.Train.Name(), d.Train.Len(), opt.Context+1)
 	}
-	run := &train.Run{Model: m, Tokenizer: tok.Spec(), TrainData: d.Train, Opt: opt, OutDir: f.out,
+	run := &train.Run{Model: m, Tokenizer: tok.Spec(), TrainData: d.Train, Opt: opt, OutDir: f.out, Comm: world{},
 		Store: runfile.Store{Dir: f.out}, Observer: report.NewTraining(cmdStdout, *f.progress), Command: append([]string{"gpt", "train"}, f.args...),
 		Sample: trainSampler(tok)}
 	if d.Val != nil {
@@ -343,6 +367,40 @@ func printPlan(r *train.Run) {
 		p.TrainTokens, p.ValTokens, o.Batch, o.Context, o.GradAccum, p.TokensPerStep, p.ItersPerEpoch)
 	fmt.Fprintf(cmdStdout, "plan: %d steps (%.2f epochs) from step %d, lr %.1e -> %.1e, warmup %d, %d threads, %.1f GFLOP/step\n",
 		p.TotalSteps, p.Epochs, r.Step(), o.LR, o.MinLR, o.Warmup, kernels.Threads(), p.FlopsPerStep/1e9)
+	if n := mpi.Size(); n > 1 {
+		fmt.Fprintf(cmdStdout, "%s: data-parallel, global batch %d = %d per rank x %d ranks, %d threads per rank\n",
+			mpiLine(), o.Batch*n, o.Batch, n, kernels.Threads())
+		if r.Regrouped > 0 {
+			fmt.Fprintf(cmdStdout, "note: the run was trained on %d rank(s) and resumes on %d: the global batch goes from %d to %d windows, the data position and optimizer state carry over\n",
+				r.Regrouped, n, o.Batch*r.Regrouped, o.Batch*n)
+		}
+	} else if r.Regrouped > 0 {
+		fmt.Fprintf(cmdStdout, "note: the run was trained on %d ranks and resumes on 1: the global batch goes from %d to %d windows\n",
+			r.Regrouped, o.Batch*r.Regrouped, o.Batch)
+	}
+}
+
+// prepareShared is prepareData for every rank: rank 0 prepares text into
+// OUT/data while the others wait, then they open the same folder (on one
+// host, or a file system every host shares).
+func (f *trainFlags) prepareShared() (string, error) {
+	if mpi.Size() == 1 {
+		return f.prepareData()
+	}
+	dir, err := "", error(nil)
+	if mpi.Rank() == 0 {
+		dir, err = f.prepareData()
+	}
+	if berr := mpi.Barrier(); err == nil {
+		err = berr
+	}
+	if err != nil || mpi.Rank() == 0 {
+		return dir, err
+	}
+	if len(f.paths) == 1 && data.IsPrepared(f.paths[0]) {
+		return f.paths[0], nil
+	}
+	return filepath.Join(f.out, "data"), nil
 }
 
 // prepareData turns --data into a token folder: a folder made by gpt

@@ -1,0 +1,132 @@
+//go:build mpi
+
+package mpi
+
+/*
+#cgo pkg-config: ompi-c
+#include <mpi.h>
+#include <stdlib.h>
+
+// Go cannot use the MPI_* handle macros directly: Open MPI defines them
+// as addresses of library globals.
+static MPI_Comm world(void) { return MPI_COMM_WORLD; }
+static MPI_Datatype f32(void) { return MPI_FLOAT; }
+static MPI_Datatype f64(void) { return MPI_DOUBLE; }
+static MPI_Op sum(void) { return MPI_SUM; }
+static void *inplace(void) { return MPI_IN_PLACE; }
+
+static int version(char *buf, int *len) { return MPI_Get_library_version(buf, len); }
+*/
+import "C"
+
+import (
+	"fmt"
+	"strings"
+	"unsafe"
+)
+
+// Enabled reports whether MPI is compiled in.
+const Enabled = true
+
+var rank, size = 0, 1
+
+// Init starts MPI (MPI_Init_thread with MPI_THREAD_FUNNELED: only the
+// goroutine that calls the collectives talks to MPI, and gptgo calls them
+// from one goroutine at a time) and reads the rank and size.
+func Init() error {
+	var provided C.int
+	if rc := C.MPI_Init_thread(nil, nil, C.MPI_THREAD_FUNNELED, &provided); rc != C.MPI_SUCCESS {
+		return fmt.Errorf("mpi: MPI_Init_thread failed (error %d)", int(rc))
+	}
+	var r, s C.int
+	C.MPI_Comm_rank(C.world(), &r)
+	C.MPI_Comm_size(C.world(), &s)
+	rank, size = int(r), int(s)
+	return nil
+}
+
+// Finalize ends MPI; call it once, after the last collective.
+func Finalize() { C.MPI_Finalize() }
+
+// Rank is this process's rank in the world, from 0.
+func Rank() int { return rank }
+
+// Size is the number of ranks.
+func Size() int { return size }
+
+// Library names the MPI library, e.g. "Open MPI v4.1.4".
+func Library() string {
+	buf := make([]byte, C.MPI_MAX_LIBRARY_VERSION_STRING)
+	var n C.int
+	C.version((*C.char)(unsafe.Pointer(&buf[0])), &n)
+	s := string(buf[:n])
+	if i := strings.IndexAny(s, ",\n"); i > 0 {
+		s = s[:i]
+	}
+	return strings.TrimSpace(s)
+}
+
+func check(op string, rc C.int) error {
+	if rc != C.MPI_SUCCESS {
+		return fmt.Errorf("mpi: %s failed (error %d)", op, int(rc))
+	}
+	return nil
+}
+
+// AllReduceSum replaces buf on every rank by the element-wise sum of
+// every rank's buf.
+func AllReduceSum(buf []float32) error {
+	if len(buf) == 0 {
+		return nil
+	}
+	return check("MPI_Allreduce", C.MPI_Allreduce(C.inplace(), unsafe.Pointer(&buf[0]), C.int(len(buf)), C.f32(), C.sum(), C.world()))
+}
+
+// AllReduceSum64 is AllReduceSum for float64.
+func AllReduceSum64(buf []float64) error {
+	if len(buf) == 0 {
+		return nil
+	}
+	return check("MPI_Allreduce", C.MPI_Allreduce(C.inplace(), unsafe.Pointer(&buf[0]), C.int(len(buf)), C.f64(), C.sum(), C.world()))
+}
+
+// Broadcast copies root's buf to every rank's.
+func Broadcast(buf []float32, root int) error {
+	if len(buf) == 0 {
+		return nil
+	}
+	return check("MPI_Bcast", C.MPI_Bcast(unsafe.Pointer(&buf[0]), C.int(len(buf)), C.f32(), C.int(root), C.world()))
+}
+
+// ReduceScatterSum sums buf over the ranks and leaves in out rank r's
+// block: elements r*len(out) .. (r+1)*len(out)-1 of the sum. len(buf) must
+// be Size()*len(out).
+func ReduceScatterSum(out, buf []float32) error {
+	if len(buf) != size*len(out) {
+		return fmt.Errorf("mpi: reduce-scatter of %d values into blocks of %d for %d ranks", len(buf), len(out), size)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return check("MPI_Reduce_scatter_block", C.MPI_Reduce_scatter_block(unsafe.Pointer(&buf[0]), unsafe.Pointer(&out[0]),
+		C.int(len(out)), C.f32(), C.sum(), C.world()))
+}
+
+// AllGather fills buf with every rank's block: rank r's block is
+// buf[r*n : (r+1)*n], n = len(buf)/Size(), and this rank's is in place.
+func AllGather(buf []float32) error {
+	if len(buf)%size != 0 {
+		return fmt.Errorf("mpi: all-gather of %d values over %d ranks", len(buf), size)
+	}
+	if len(buf) == 0 {
+		return nil
+	}
+	n := len(buf) / size
+	return check("MPI_Allgather", C.MPI_Allgather(C.inplace(), 0, C.f32(), unsafe.Pointer(&buf[0]), C.int(n), C.f32(), C.world()))
+}
+
+// Barrier waits until every rank reaches it.
+func Barrier() error { return check("MPI_Barrier", C.MPI_Barrier(C.world())) }
+
+// Abort ends every rank of the job with code.
+func Abort(code int) { C.MPI_Abort(C.world(), C.int(code)) }

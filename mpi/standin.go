@@ -1,0 +1,50 @@
+//go:build !mpi
+
+package mpi
+
+import "fmt"
+
+// Enabled reports whether MPI is compiled in: not in this build.
+const Enabled = false
+
+// Init does nothing: one process is rank 0 of 1.
+func Init() error { return nil }
+
+// Finalize does nothing.
+func Finalize() {}
+
+// Rank is 0.
+func Rank() int { return 0 }
+
+// Size is 1.
+func Size() int { return 1 }
+
+// Library says that MPI is not compiled in.
+func Library() string { return "none (built without -tags mpi)" }
+
+// AllReduceSum leaves buf as it is: the sum over one rank.
+func AllReduceSum(buf []float32) error { return nil }
+
+// AllReduceSum64 leaves buf as it is.
+func AllReduceSum64(buf []float64) error { return nil }
+
+// Broadcast leaves buf as it is.
+func Broadcast(buf []float32, root int) error { return nil }
+
+// ReduceScatterSum copies buf to out: one rank's block is everything.
+func ReduceScatterSum(out, buf []float32) error {
+	if len(buf) != len(out) {
+		return fmt.Errorf("mpi: reduce-scatter of %d values into blocks of %d for 1 rank", len(buf), len(out))
+	}
+	copy(out, buf)
+	return nil
+}
+
+// AllGather leaves buf as it is.
+func AllGather(buf []float32) error { return nil }
+
+// Barrier returns at once.
+func Barrier() error { return nil }
+
+// Abort is not needed without MPI: the caller exits on its own.
+func Abort(code int) {}
