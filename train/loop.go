@@ -105,6 +105,7 @@ type Result struct {
 	ValLoss     float64 // NaN when there was no evaluation
 	Latest      string  // where the latest snapshot is kept (Store.Path)
 	Elapsed     time.Duration
+	CommTime    time.Duration // in the gradient all-reduce (data-parallel runs)
 }
 
 // ErrNonFinite is wrapped by the error returned when a loss or gradient
@@ -281,6 +282,7 @@ func (r *Run) loop(ctx context.Context, metrics *metricsLog, total int) (Result,
 	res.Steps = r.step
 	res.Latest = r.Store.Path(Latest, r.step)
 	res.Elapsed = time.Since(p.start)
+	res.CommTime = r.stepper.CommTime
 	return res, nil
 }
 

@@ -1,6 +1,8 @@
 package train
 
 import (
+	"time"
+
 	"github.com/gptgo/gptgo/kernels"
 	"github.com/gptgo/gptgo/model"
 )
@@ -14,7 +16,9 @@ type Stepper struct {
 	// Comm, if it has more than one rank, sums the gradients and losses
 	// over the ranks before the update, which then uses their mean.
 	Comm    Comm
-	partial []float64
+	// CommTime is the time spent in the gradient all-reduce so far.
+	CommTime time.Duration
+	partial  []float64
 }
 
 // NewStepper returns a stepper for m with a fresh AdamW, alone.
@@ -49,9 +53,11 @@ func (s *Stepper) Step(tokens, targets [][]int32, B, T int, lr float32, drop ker
 		s.partial = make([]float64, len(m.Grads)/normBlock+1)
 	}
 	if ranks > 1 { // one all-reduce of the gradients per step, after the last micro-batch
+		t0 := time.Now()
 		if err := s.Comm.AllReduceSum(m.Grads); err != nil {
 			return 0, 0, err
 		}
+		s.CommTime += time.Since(t0)
 		total := []float64{sum}
 		if err := s.Comm.AllReduceSum64(total); err != nil {
 			return 0, 0, err

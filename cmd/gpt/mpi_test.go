@@ -1,22 +1,27 @@
+//go:build unix
+
 package main
 
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gptgo/gptgo/checkpoints"
 )
 
-// mpiBinary builds gpt with MPI compiled in, or skips the test when this
-// machine cannot (no mpirun, no cgo toolchain or no libopenmpi-dev).
+// mpiBinary builds gpt with MPI compiled in (once per test binary), or
+// skips the test when this machine cannot (no mpirun, no cgo toolchain
+// or no libopenmpi-dev).
 func mpiBinary(t *testing.T) (gpt, mpirun string) {
 	t.Helper()
 	mpirun, err := exec.LookPath("mpirun")
@@ -26,13 +31,17 @@ func mpiBinary(t *testing.T) (gpt, mpirun string) {
 	if err := exec.Command("pkg-config", "--exists", "ompi-c").Run(); err != nil {
 		t.Skip("pkg-config finds no ompi-c: install libopenmpi-dev (Debian) to run the MPI tests")
 	}
-	gpt = filepath.Join(t.TempDir(), "gpt-mpi")
-	build := exec.Command("go", "build", "-tags", "mpi", "-o", gpt, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=1")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build -tags mpi: %v\n%s", err, out)
+	if mpiBuildDir == "" {
+		if mpiBuildDir, err = os.MkdirTemp("", "gptgo-mpi-"); err != nil {
+			t.Fatal(err)
+		}
+		build := exec.Command("go", "build", "-tags", "mpi", "-o", filepath.Join(mpiBuildDir, "gpt"), ".")
+		build.Env = append(os.Environ(), "CGO_ENABLED=1")
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("go build -tags mpi: %v\n%s", err, out)
+		}
 	}
-	return gpt, mpirun
+	return filepath.Join(mpiBuildDir, "gpt"), mpirun
 }
 
 // mpiArgs launch n ranks on this machine over TCP (the network path, as
@@ -118,4 +127,166 @@ func TestMPITwoRanksEqualOne(t *testing.T) {
 		t.Fatalf("parameters after 20 steps differ by up to %g", worst)
 	}
 	t.Logf("losses within 1e-5 relative; parameters differ by at most %.3g", worst)
+}
+
+// rankPid finds the process of rank r of a job whose command line holds
+// marker (Open MPI gives each rank OMPI_COMM_WORLD_RANK).
+func rankPid(t *testing.T, marker string, r int) int {
+	t.Helper()
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range procs {
+		cmdline, err1 := os.ReadFile(filepath.Join(p, "cmdline"))
+		env, err2 := os.ReadFile(filepath.Join(p, "environ"))
+		if err1 != nil || err2 != nil || !strings.Contains(string(cmdline), marker) || strings.Contains(string(cmdline), "mpirun") {
+			continue
+		}
+		if strings.Contains(string(env), "OMPI_COMM_WORLD_RANK="+strconv.Itoa(r)+"\x00") {
+			pid, _ := strconv.Atoi(filepath.Base(p))
+			return pid
+		}
+	}
+	return 0
+}
+
+// Killing one rank mid-run ends the whole job with an error instead of a
+// hang, the last checkpoint stays whole, and it resumes on one rank,
+// saying that the number of ranks changed.
+func TestMPIKillRankAndResume(t *testing.T) {
+	gpt, mpirun := mpiBinary(t)
+	dir := t.TempDir()
+	corpus := writeFile(t, filepath.Join(dir, "corpus.txt"), []byte(strings.Repeat("a stitch in time saves nine. ", 400)))
+	out := filepath.Join(dir, "killed")
+	args := []string{"train", "--data", corpus, "--tokenizer", "byte", "--layers", "1", "--heads", "2", "--embd", "16",
+		"--context", "16", "--batch", "4", "--max-steps", "100000", "--eval-every", "5", "--eval-batches", "1",
+		"--threads", "1", "--progress", "off", "--out", out}
+	cmd := exec.Command(mpirun, append(append(mpiArgs(2), gpt), args...)...)
+	var log strings.Builder
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for !fileExists(filepath.Join(out, "latest.ckpt")) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no checkpoint after 60 s:\n%s", log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // some steps after the first save
+	pid := rankPid(t, out, 1)
+	if pid == 0 {
+		cmd.Process.Kill()
+		t.Fatal("rank 1 not found")
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatalf("the job exited 0 after a rank was killed:\n%s", log.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("the job hung after rank 1 was killed:\n%s", log.String())
+	}
+	t.Logf("the job after kill -9 of rank 1 (pid %d):\n%s", pid, tail(log.String(), 6))
+	o, err := checkpoints.Open(out, checkpoints.OpenOptions{KeepTrain: true})
+	if err != nil || o.Train == nil {
+		t.Fatalf("the last checkpoint does not load: %v", err)
+	}
+	step := o.Train.Step
+	res := exec.Command(gpt, "train", "--resume", out, "--max-steps", strconv.Itoa(step+3), "--progress", "off")
+	b, err := res.CombinedOutput()
+	if err != nil || !strings.Contains(string(b), "note: the run was trained on 2 ranks and resumes on 1") ||
+		!strings.Contains(string(b), "done: "+strconv.Itoa(step+3)+" steps") {
+		t.Fatalf("resume on 1 rank from step %d: %v\n%s", step, err, b)
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// Two hosts for real, on one machine: two network namespaces joined by a
+// veth pair, mpirun in the first launching rank 1 in the second (its
+// "ssh" is ip netns exec), training over that link only. Needs root and
+// iproute2; skipped otherwise.
+func TestMPITwoNetworkNamespaces(t *testing.T) {
+	gpt, mpirun := mpiBinary(t)
+	if os.Geteuid() != 0 {
+		t.Skip("network namespaces need root")
+	}
+	ip, err := exec.LookPath("ip")
+	if err != nil {
+		t.Skip("no ip (iproute2) for network namespaces")
+	}
+	id := strconv.Itoa(os.Getpid() % 10000)
+	ns := []string{"gptgo-a" + id, "gptgo-b" + id}
+	addr := []string{"10.78.0.1", "10.78.0.2"}
+	run := func(args ...string) error {
+		out, err := exec.Command(ip, args...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+		return nil
+	}
+	if err := run("netns", "add", ns[0]); err != nil {
+		t.Skipf("cannot make network namespaces here: %v", err)
+	}
+	t.Cleanup(func() { _ = run("netns", "del", ns[0]); _ = run("netns", "del", ns[1]) })
+	veth := []string{"gva" + id, "gvb" + id}
+	for _, step := range [][]string{
+		{"netns", "add", ns[1]},
+		{"link", "add", veth[0], "type", "veth", "peer", "name", veth[1]},
+		{"link", "set", veth[0], "netns", ns[0]}, {"link", "set", veth[1], "netns", ns[1]},
+		{"-n", ns[0], "addr", "add", addr[0] + "/24", "dev", veth[0]}, {"-n", ns[1], "addr", "add", addr[1] + "/24", "dev", veth[1]},
+		{"-n", ns[0], "link", "set", veth[0], "up"}, {"-n", ns[1], "link", "set", veth[1], "up"},
+		{"-n", ns[0], "link", "set", "lo", "up"}, {"-n", ns[1], "link", "set", "lo", "up"},
+	} {
+		if err := run(step...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	agent := writeFile(t, filepath.Join(dir, "agent.sh"), []byte("#!/bin/sh\n# mpirun's ssh: run the command in the host's namespace\n"+
+		"case $1 in "+addr[0]+") ns="+ns[0]+";; "+addr[1]+") ns="+ns[1]+";; *) exit 1;; esac\nshift\nexec "+ip+" netns exec $ns sh -c \"$*\"\n"))
+	if err := os.Chmod(agent, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	corpus := writeFile(t, filepath.Join(dir, "corpus.txt"), []byte(strings.Repeat("many hands make light work. ", 400)))
+	prep := filepath.Join(dir, "data")
+	if code, _, stderr := runCmd(t, "", "prepare", "--data", corpus, "--tokenizer", "byte", "--out", prep); code != 0 {
+		t.Fatalf("prepare: %s", stderr)
+	}
+	common := []string{"train", "--data", prep, "--layers", "1", "--heads", "2", "--embd", "32", "--context", "32",
+		"--max-steps", "10", "--eval-every", "0", "--eval-batches", "1", "--threads", "1", "--progress", "off"}
+	one := filepath.Join(dir, "one")
+	if out, err := exec.Command(gpt, append(common, "--batch", "8", "--out", one)...).CombinedOutput(); err != nil {
+		t.Fatalf("1 rank: %v\n%s", err, out)
+	}
+	two := filepath.Join(dir, "two")
+	args := []string{"netns", "exec", ns[0], mpirun, "-np", "2", "--host", addr[0] + ":1," + addr[1] + ":1", "--allow-run-as-root",
+		"--mca", "plm_rsh_agent", agent, "--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", "10.78.0.0/24",
+		"--mca", "oob_tcp_if_include", "10.78.0.0/24", "-x", "GOMAXPROCS=1", gpt}
+	out, err := exec.Command(ip, append(append(args, common...), "--batch", "4", "--out", two)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("2 ranks in 2 namespaces: %v\n%s", err, out)
+	}
+	a, b := metricLosses(t, one), metricLosses(t, two)
+	if len(a) != 10 || len(b) != 10 {
+		t.Fatalf("%d and %d steps\n%s", len(a), len(b), out)
+	}
+	for i := range a {
+		if math.Abs(a[i]-b[i]) > 1e-5*math.Abs(a[i]) {
+			t.Fatalf("step %d: loss %.9g on 1 rank, %.9g on 2 hosts", i+1, a[i], b[i])
+		}
+	}
+	t.Logf("over the veth link: %s", tail(string(out), 1))
 }

@@ -19,11 +19,19 @@ import (
 // The test binary doubles as gpt: with GPTGO_AS_GPT=1 it runs the command
 // line as main would, so the tests below can start real processes, kill
 // them and race them.
+// mpiBuildDir holds the gpt that mpi_test.go builds with -tags mpi;
+// TestMain removes it.
+var mpiBuildDir string
+
 func TestMain(m *testing.M) {
 	if os.Getenv("GPTGO_AS_GPT") == "1" {
 		os.Exit(run(os.Args[1:], os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if mpiBuildDir != "" {
+		os.RemoveAll(mpiBuildDir)
+	}
+	os.Exit(code)
 }
 
 // gpt returns a command that runs gpt with args in a process of its own.

@@ -191,6 +191,7 @@ func (f *trainFlags) train() error {
 	printPlan(r)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	first := r.Step()
 	res, err := r.Train(ctx)
 	if err != nil {
 		return errorf("%v", err)
@@ -201,6 +202,12 @@ func (f *trainFlags) train() error {
 	}
 	fmt.Fprintf(cmdStdout, "done: %d steps in %s, train loss %.4f, val loss %.4f\ncheckpoint: %s\nsample with: gpt generate --checkpoint %s --prompt \"...\"\n",
 		res.Steps, res.Elapsed.Round(time.Second), res.LastLoss, res.ValLoss, res.Latest, res.Latest)
+	if n := mpi.Size(); n > 1 && res.Steps > first {
+		steps := res.Steps - first
+		bytes := 4 * float64(model.NumParams(r.Model.Config))
+		fmt.Fprintf(cmdStdout, "all-reduce: %.1f ms per step (%.1f%% of the run), %.1f MB of gradients per step (%.1f MB sent per rank in a ring)\n",
+			res.CommTime.Seconds()*1000/float64(steps), 100*res.CommTime.Seconds()/res.Elapsed.Seconds(), bytes/1e6, 2*float64(n-1)/float64(n)*bytes/1e6)
+	}
 	return nil
 }
 
