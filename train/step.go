@@ -15,7 +15,7 @@ type Stepper struct {
 	GradClip float64 // global-norm limit; <= 0 disables clipping
 	// Comm, if it has more than one rank, sums the gradients and losses
 	// over the ranks before the update, which then uses their mean.
-	Comm    Comm
+	Comm Comm
 	// CommTime is the time spent in the gradient all-reduce so far.
 	CommTime time.Duration
 	partial  []float64
