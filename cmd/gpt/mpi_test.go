@@ -290,3 +290,49 @@ func TestMPITwoNetworkNamespaces(t *testing.T) {
 	}
 	t.Logf("over the veth link: %s", tail(string(out), 1))
 }
+
+// Ctrl-C to mpirun (which forwards it) stops every rank after the same
+// step, and rank 0 saves that step.
+func TestMPIInterruptSaves(t *testing.T) {
+	gpt, mpirun := mpiBinary(t)
+	dir := t.TempDir()
+	corpus := writeFile(t, filepath.Join(dir, "corpus.txt"), []byte(strings.Repeat("still waters run deep. ", 400)))
+	out := filepath.Join(dir, "run")
+	cmd := exec.Command(mpirun, append(append(mpiArgs(2), gpt), "train", "--data", corpus, "--tokenizer", "byte",
+		"--layers", "1", "--heads", "2", "--embd", "16", "--context", "16", "--batch", "4", "--max-steps", "1000000",
+		"--eval-every", "0", "--threads", "1", "--progress", "off", "--out", out)...)
+	var log strings.Builder
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for !fileExists(filepath.Join(out, "metrics.jsonl")) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("the job did not stop after Ctrl-C:\n%s", log.String())
+	}
+	var step int
+	for _, line := range strings.Split(log.String(), "\n") {
+		if n, err := fmt.Sscanf(line, "interrupted at step %d", &step); n == 1 && err == nil {
+			break
+		}
+	}
+	o, err := checkpoints.Open(out, checkpoints.OpenOptions{KeepTrain: true})
+	if step == 0 || err != nil || o.Train == nil || o.Train.Step != step {
+		t.Fatalf("interrupted at step %d; checkpoint %v, %v\n%s", step, o, err, log.String())
+	}
+	if n := len(metricLosses(t, out)); n != step {
+		t.Fatalf("metrics.jsonl has %d lines, the run stopped at step %d", n, step)
+	}
+}
