@@ -55,3 +55,27 @@ func (m *Model) LogitLens(pos int) ([][]float32, error) {
 	}
 	return out, nil
 }
+
+// CentralDifference returns (loss(x+h) - loss(x-h)) / 2h for parameter i
+// (an index into Params), the limit definition of the derivative that
+// Backward's value for Grads[i] approaches as h shrinks (until float32
+// rounding of the loss takes over). The parameter is restored.
+func (m *Model) CentralDifference(i int, h float32, tokens, targets []int32, B, T int) (float64, error) {
+	if m.Params == nil || i < 0 || i >= len(m.Params) {
+		return 0, fmt.Errorf("model: no float32 parameter %d", i)
+	}
+	x := m.Params[i]
+	defer func() { m.Params[i] = x }()
+	m.Params[i] = x + h
+	up, err := m.Forward(tokens, targets, B, T)
+	if err != nil {
+		return 0, err
+	}
+	m.Params[i] = x - h
+	down, err := m.Forward(tokens, targets, B, T)
+	if err != nil {
+		return 0, err
+	}
+	// The step actually taken, in float32: (x+h) - (x-h) need not be 2h.
+	return (float64(up) - float64(down)) / (float64(x+h) - float64(x-h)), nil
+}
