@@ -105,6 +105,7 @@ type scheduler struct {
 	batch *infer.Batch
 	met   *metrics
 	busy  atomic.Int32 // slots decoding, readable from any goroutine
+	work  chan func()  // other work for the scheduler's goroutine (do)
 }
 
 // slot is one sequence being decoded, with the engine it keeps.
@@ -118,7 +119,7 @@ type slot struct {
 }
 
 func newScheduler(m *model.Model, tok tokenizer.Tokenizer, parallel, queue int, met *metrics) *scheduler {
-	s := &scheduler{model: m, tok: tok, queue: make(chan *job, queue), batch: infer.NewBatch(m), met: met}
+	s := &scheduler{model: m, tok: tok, queue: make(chan *job, queue), batch: infer.NewBatch(m), met: met, work: make(chan func())}
 	for range parallel {
 		s.slots = append(s.slots, &slot{engine: infer.NewEngine(m)})
 	}
@@ -148,30 +149,66 @@ func (s *scheduler) run(ctx context.Context) {
 }
 
 // admit fills free slots from the queue, waiting for a job when none is
-// active. It returns false when ctx is done.
+// active, and runs the other work handed to the scheduler (see do). It
+// returns false when ctx is done.
 func (s *scheduler) admit(ctx context.Context) bool {
+	s.runWork()
 	for _, sl := range s.slots {
 		if sl.job != nil {
 			continue
 		}
 		var j *job
-		if s.active() == 0 {
+		for j == nil {
+			if s.active() > 0 {
+				select {
+				case j = <-s.queue:
+				default:
+					return ctx.Err() == nil
+				}
+				break
+			}
 			select {
 			case j = <-s.queue:
+			case w := <-s.work:
+				w()
 			case <-ctx.Done():
 				return false
-			}
-		} else {
-			select {
-			case j = <-s.queue:
-			default:
-				return ctx.Err() == nil
 			}
 		}
 		s.met.queued(len(s.queue))
 		s.start(sl, j)
 	}
 	return ctx.Err() == nil
+}
+
+// runWork runs the work waiting, without blocking.
+func (s *scheduler) runWork() {
+	for {
+		select {
+		case w := <-s.work:
+			w()
+		default:
+			return
+		}
+	}
+}
+
+// do runs f on the scheduler's goroutine between two steps, so that it
+// may use the model (a forward pass of its own) while the slots decode,
+// and waits for it; it gives up when ctx is done.
+func (s *scheduler) do(ctx context.Context, f func()) error {
+	done := make(chan struct{})
+	select {
+	case s.work <- func() { f(); close(done) }:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done(): // f still runs to its end on the scheduler
+		return ctx.Err()
+	}
 }
 
 // setBusy publishes the number of busy slots.

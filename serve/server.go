@@ -90,6 +90,7 @@ func (s *Server) routes() {
 	handle("POST", "/v1/completions", true, s.completions)
 	handle("POST", "/v1/chat/completions", true, s.chat)
 	handle("GET", "/v1/models", true, s.models)
+	handle("POST", "/v1/inside", true, s.inside)
 	handle("POST", "/tokenize", true, s.tokenize)
 	handle("POST", "/detokenize", true, s.detokenize)
 	handle("GET", "/health", false, s.health)
