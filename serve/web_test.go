@@ -2,6 +2,8 @@ package serve
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -89,6 +91,43 @@ func TestWebPage(t *testing.T) {
 	if len(png) < 1000 {
 		t.Fatalf("screenshot of %d bytes", len(png))
 	}
+
+	// The inside view: a button per layer and head, the chosen head's
+	// map with the forward pass's probabilities, a lens row per depth.
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#look")),
+		chromedp.WaitVisible(chromedp.CSS("#inside table.att td")),
+		chromedp.Click(chromedp.CSS(`#heads button[data-l="1"][data-h="1"]`)),
+		void(chromedp.Poll[bool](`document.getElementById("maptitle").textContent.startsWith("layer 1 head 1")`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := eval(`String(document.querySelectorAll("#heads button").length)`); n != "4" {
+		t.Fatalf("%s head buttons, want 2 layers x 2 heads", n)
+	}
+	if n := eval(`String(document.querySelectorAll("#inside table.lens tr").length)`); n != "3" {
+		t.Fatalf("%s lens rows, want 3 (the embedding and 2 blocks)", n)
+	}
+	cells := eval(`Array.from(document.querySelectorAll("#inside table.att td")).map(td => td.dataset.p).join(" ")`)
+	ids := []int32{'H', 'e', 'l', 'l', 'o'}
+	if _, err := m.Forward(ids, nil, 1, len(ids)); err != nil {
+		t.Fatal(err)
+	}
+	att, _ := m.AttentionProbs(1)
+	T := len(ids)
+	got := strings.Fields(cells)
+	if len(got) != T*T {
+		t.Fatalf("%d cells in the map, want %d", len(got), T*T)
+	}
+	for k, g := range got {
+		var p float64
+		fmt.Sscan(g, &p)
+		if want := float64(att[T*T+k]); math.Abs(p-want) > 1e-6 {
+			t.Fatalf("cell %d shows %g, the forward pass's probability is %g", k, p, want)
+		}
+	}
+	t.Logf("inside view: %s", eval(`document.getElementById("status").textContent`))
 }
 
 // void drops an action's value, for chromedp.Do.
