@@ -65,4 +65,3 @@ func TestInside(t *testing.T) {
 		t.Fatalf("long prompt: %d %s", status, body)
 	}
 }
-
