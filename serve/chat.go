@@ -118,7 +118,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) *httpError {
 		return herr
 	}
 	head.Object = "chat.completion"
-	u := usage{PromptTokens: len(prompt) * p.n}
+	u := usage{PromptTokens: len(prompt)} // once, however many choices (as OpenAI counts)
 	for i, o := range outs {
 		reply := strings.TrimPrefix(o.text, " ")
 		ch := chatChoice{Index: i, Message: &chatOut{Role: "assistant", Content: &reply}, FinishReason: finishReason(o.stats)}
@@ -145,7 +145,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, jobs []*job,
 		return out.send(resp) == nil
 	}
 	started := make([]bool, len(jobs))
-	u := usage{PromptTokens: promptLen * p.n}
+	u := usage{PromptTokens: promptLen}
 	for i := range jobs {
 		empty := ""
 		if !send(chatChoice{Index: i, Delta: &chatOut{Role: "assistant", Content: &empty}}) {

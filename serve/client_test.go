@@ -77,8 +77,8 @@ func TestClientCompletions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Choices) != 4 {
-		t.Fatalf("%d choices for 2 prompts x n=2", len(res.Choices))
+	if len(res.Choices) != 4 || res.Usage.PromptTokens != 4 {
+		t.Fatalf("%d choices for 2 prompts x n=2, %d prompt tokens (want 4: each prompt once)", len(res.Choices), res.Usage.PromptTokens)
 	}
 	for i, ch := range res.Choices {
 		if want := generate(t, m, []string{"ab", "cd"}[i/2], sampled(8, uint64(5+i%2))); ch.Text != want || int(ch.Index) != i {

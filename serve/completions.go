@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -23,6 +24,9 @@ type choiceOut struct {
 // index p*n+i, seeded seed+i, as OpenAI numbers them), all or none: if the
 // queue fills, the ones queued are cancelled and the answer is 503.
 func (s *Server) submitAll(ctx context.Context, prompts [][]int, p params) ([]*job, context.CancelFunc, *httpError) {
+	if n := len(prompts) * p.n; n > s.opt.Queue {
+		return nil, nil, badRequest("n", "%d prompts x n %d = %d sequences; the server queues at most %d at once (--queue)", len(prompts), p.n, n, s.opt.Queue)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	var jobs []*job
 	now := time.Now()
@@ -68,6 +72,9 @@ func collect(ctx context.Context, jobs []*job) ([]choiceOut, *httpError) {
 
 // generationError is a failed generation as an HTTP error.
 func generationError(err error) *httpError {
+	if errors.Is(err, context.Canceled) { // the server is shutting down
+		return &httpError{status: http.StatusServiceUnavailable, typ: "server_error", msg: "the server is shutting down"}
+	}
 	return &httpError{status: http.StatusInternalServerError, typ: "server_error", msg: "generation failed: " + err.Error()}
 }
 
@@ -124,7 +131,7 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) *httpError 
 		u.CompletionTokens += o.stats.GeneratedTokens
 	}
 	for _, pr := range prompts {
-		u.PromptTokens += len(pr) * p.n
+		u.PromptTokens += len(pr) // once per prompt, however many choices
 	}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens
 	resp.Usage = &u

@@ -102,6 +102,7 @@ func TestHTTPErrors(t *testing.T) {
 	}{
 		{"/v1/completions", `{"prompt": "x"`, auth, 400, "not valid JSON"},
 		{"/v1/completions", `{"prompt": "x", "n": 0}`, auth, 400, "n 0: want 1 to 16"},
+		{"/v1/completions", `{"prompt": ["x", "y"], "n": 9}`, auth, 400, "2 prompts x n 9 = 18 sequences; the server queues at most 16"},
 		{"/v1/completions", `{"prompt": "x", "top_p": 0}`, auth, 400, "top_p 0: want a value in (0, 1]"},
 		{"/v1/completions", `{"prompt": "x", "stop": 5}`, auth, 400, "stop: want a string or a list of strings"},
 		{"/v1/completions", `{"prompt": {"a": 1}}`, auth, 400, "prompt: want a string"},

@@ -102,7 +102,9 @@ func (s *Server) streamCompletions(w http.ResponseWriter, r *http.Request, jobs 
 		if p.logprobs {
 			ch.Logprobs = legacyLogprobs(pc.tokens, offsets[pc.index])
 		}
-		offsets[pc.index] += len(pc.text)
+		for _, tk := range pc.tokens { // offsets follow the tokens, whose text may run ahead of the emitted text
+			offsets[pc.index] += len(tk.Text)
+		}
 		if pc.done {
 			ch.FinishReason = finishReason(pc.stats)
 			u.CompletionTokens += pc.stats.GeneratedTokens
@@ -118,7 +120,7 @@ func (s *Server) streamCompletions(w http.ResponseWriter, r *http.Request, jobs 
 	}
 	if p.usage {
 		for _, pr := range prompts {
-			u.PromptTokens += len(pr) * p.n
+			u.PromptTokens += len(pr)
 		}
 		u.TotalTokens = u.PromptTokens + u.CompletionTokens
 		resp := head

@@ -57,6 +57,11 @@ func (r *Run) restore(s *Snapshot) error {
 		// Another number of ranks: the position in the epoch's order of
 		// windows stays valid; only the windows per step change.
 		r.Regrouped, st.B = st.B/r.Opt.Batch, global
+		if o := &r.Opt; o.MaxSteps == 0 {
+			// An --epochs run keeps the length it was planned with, in
+			// steps, so that its schedule goes on where it was.
+			o.MaxSteps = max(1, int(o.Epochs*float64(r.loader.Windows()/(o.Batch*r.Regrouped))/float64(o.GradAccum)))
+		}
 	}
 	if err := r.loader.Restore(st); err != nil {
 		return err
