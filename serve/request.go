@@ -55,30 +55,8 @@ func (s *Server) parseSampling(f *samplingFields, maxTokens *int) (params, *http
 		}
 		p.opts.MaxTokens = *maxTokens
 	}
-	for _, r := range []struct {
-		name    string
-		v       *float64
-		lo, hi  float64
-		loOpen  bool
-		setting *float32
-	}{
-		{"temperature", f.Temperature, 0, 2, false, &o.Temperature},
-		{"top_p", f.TopP, 0, 1, true, &o.TopP},
-		{"min_p", f.MinP, 0, 1, false, &o.MinP},
-		{"repeat_penalty", f.RepeatPenalty, 0, 10, true, &o.RepeatPenalty},
-	} {
-		if r.v == nil {
-			continue
-		}
-		v := *r.v
-		if math.IsNaN(v) || v < r.lo || v > r.hi || (r.loOpen && v == r.lo) {
-			lb := "["
-			if r.loOpen {
-				lb = "("
-			}
-			return p, badRequest(r.name, "%s %g: want a value in %s%g, %g]", r.name, v, lb, r.lo, r.hi)
-		}
-		*r.setting = float32(v)
+	if herr := parseRanges(f, &o); herr != nil {
+		return p, herr
 	}
 	if f.TopK != nil {
 		if *f.TopK < 0 {
@@ -105,6 +83,37 @@ func (s *Server) parseSampling(f *samplingFields, maxTokens *int) (params, *http
 	}
 	p.opts.Stop = stops
 	return p, nil
+}
+
+// parseRanges sets o's real-valued fields the request gives, each
+// checked against its range.
+func parseRanges(f *samplingFields, o *infer.SamplerOptions) *httpError {
+	for _, r := range []struct {
+		name    string
+		v       *float64
+		lo, hi  float64
+		loOpen  bool
+		setting *float32
+	}{
+		{"temperature", f.Temperature, 0, 2, false, &o.Temperature},
+		{"top_p", f.TopP, 0, 1, true, &o.TopP},
+		{"min_p", f.MinP, 0, 1, false, &o.MinP},
+		{"repeat_penalty", f.RepeatPenalty, 0, 10, true, &o.RepeatPenalty},
+	} {
+		if r.v == nil {
+			continue
+		}
+		v := *r.v
+		if math.IsNaN(v) || v < r.lo || v > r.hi || (r.loOpen && v == r.lo) {
+			lb := "["
+			if r.loOpen {
+				lb = "("
+			}
+			return badRequest(r.name, "%s %g: want a value in %s%g, %g]", r.name, v, lb, r.lo, r.hi)
+		}
+		*r.setting = float32(v)
+	}
+	return nil
 }
 
 // parseStop reads "stop": absent, a string, or a list of strings.
