@@ -125,6 +125,41 @@ func AllGather(buf []float32) error {
 	return check("MPI_Allgather", C.MPI_Allgather(C.inplace(), 0, C.f32(), unsafe.Pointer(&buf[0]), C.int(n), C.f32(), C.world()))
 }
 
+// cints converts counts to C ints, with their displacements.
+func cints(counts []int) (cnt, displ []C.int, total int) {
+	cnt, displ = make([]C.int, len(counts)), make([]C.int, len(counts))
+	for i, c := range counts {
+		cnt[i], displ[i] = C.int(c), C.int(total)
+		total += c
+	}
+	return cnt, displ, total
+}
+
+// ReduceScatterSumV sums buf over the ranks and leaves in out rank r's
+// block of counts[r] values (the blocks in rank order, one after
+// another); len(counts) must be Size() and len(out) counts[Rank()].
+func ReduceScatterSumV(out, buf []float32, counts []int) error {
+	cnt, _, total := cints(counts)
+	if len(counts) != size || total != len(buf) || len(out) != counts[rank] {
+		return fmt.Errorf("mpi: reduce-scatter of %d values into blocks %v for %d ranks", len(buf), counts, size)
+	}
+	var o unsafe.Pointer
+	if len(out) > 0 {
+		o = unsafe.Pointer(&out[0])
+	}
+	return check("MPI_Reduce_scatter", C.MPI_Reduce_scatter(unsafe.Pointer(&buf[0]), o, &cnt[0], C.f32(), C.sum(), C.world()))
+}
+
+// AllGatherV fills buf with every rank's block (counts[r] values of rank
+// r, in rank order); this rank's block is in place.
+func AllGatherV(buf []float32, counts []int) error {
+	cnt, displ, total := cints(counts)
+	if len(counts) != size || total != len(buf) {
+		return fmt.Errorf("mpi: all-gather of blocks %v into %d values for %d ranks", counts, len(buf), size)
+	}
+	return check("MPI_Allgatherv", C.MPI_Allgatherv(C.inplace(), 0, C.f32(), unsafe.Pointer(&buf[0]), &cnt[0], &displ[0], C.f32(), C.world()))
+}
+
 // Barrier waits until every rank reaches it.
 func Barrier() error { return check("MPI_Barrier", C.MPI_Barrier(C.world())) }
 

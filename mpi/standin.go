@@ -40,6 +40,23 @@ func ReduceScatterSum(out, buf []float32) error {
 	return nil
 }
 
+// ReduceScatterSumV copies buf to out: one rank's block is everything.
+func ReduceScatterSumV(out, buf []float32, counts []int) error {
+	if len(counts) != 1 || counts[0] != len(buf) || len(out) != len(buf) {
+		return fmt.Errorf("mpi: reduce-scatter of %d values into blocks %v for 1 rank", len(buf), counts)
+	}
+	copy(out, buf)
+	return nil
+}
+
+// AllGatherV leaves buf as it is.
+func AllGatherV(buf []float32, counts []int) error {
+	if len(counts) != 1 || counts[0] != len(buf) {
+		return fmt.Errorf("mpi: all-gather of blocks %v into %d values for 1 rank", counts, len(buf))
+	}
+	return nil
+}
+
 // AllGather leaves buf as it is.
 func AllGather(buf []float32) error { return nil }
 

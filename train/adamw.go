@@ -20,6 +20,9 @@ type AdamW struct {
 	Beta1, Beta2, Eps, WeightDecay float32
 	Step                           int       // updates done so far
 	M, V                           []float32 // first and second moments
+	// Lo is the first parameter M and V cover: 0, or with ZeRO-1 this
+	// rank's shard (M and V then hold only the shard's moments).
+	Lo     int
 	decay                          []bool    // per tensor of the layout
 	layout                         []model.Tensor
 }
@@ -49,6 +52,18 @@ func NewAdamW(c model.Config) *AdamW {
 // pass over the gradients of its own. Elements are independent, so the
 // result does not depend on the thread count.
 func (o *AdamW) Update(params, grads []float32, lr, gradScale float32) {
+	o.UpdateShard(params[o.Lo:o.Lo+len(o.M)], grads[o.Lo:o.Lo+len(o.M)], lr, gradScale)
+}
+
+// Shard makes o cover only parameters lo..hi-1 (ZeRO-1: each rank keeps
+// the moments of its shard alone), dropping the other moments.
+func (o *AdamW) Shard(lo, hi int) {
+	o.M, o.V, o.Lo = append([]float32(nil), o.M[lo:hi]...), append([]float32(nil), o.V[lo:hi]...), lo
+}
+
+// UpdateShard is Update for the parameters o covers: params and grads are
+// those parameters and their gradients, len(o.M) values from o.Lo.
+func (o *AdamW) UpdateShard(params, grads []float32, lr, gradScale float32) {
 	o.Step++
 	t := float64(o.Step)
 	// Bias corrections in float64, as torch computes them.
@@ -60,10 +75,11 @@ func (o *AdamW) Update(params, grads []float32, lr, gradScale float32) {
 		if o.decay[ti] {
 			c.WD = lr * o.WeightDecay
 		}
-		p := params[ts.Offset : ts.Offset+ts.Size]
-		g := grads[ts.Offset : ts.Offset+ts.Size]
-		m := o.M[ts.Offset : ts.Offset+ts.Size]
-		v := o.V[ts.Offset : ts.Offset+ts.Size]
+		lo, hi := max(ts.Offset, o.Lo)-o.Lo, min(ts.Offset+ts.Size, o.Lo+len(o.M))-o.Lo
+		if lo >= hi {
+			continue // the tensor is outside the shard
+		}
+		p, g, m, v := params[lo:hi], grads[lo:hi], o.M[lo:hi], o.V[lo:hi]
 		// kernels.AdamWF32 is elementwise (its plain Go reference is
 		// kernels.adamwGo, the loop this used to be), so splitting the span
 		// between threads does not change any result.

@@ -14,6 +14,11 @@ type Comm interface {
 	AllReduceSum64(buf []float64) error
 	// Broadcast copies root's buf to every rank's.
 	Broadcast(buf []float32, root int) error
+	// ReduceScatterSumV sums buf over the ranks and leaves in out this
+	// rank's block (counts[r] values for rank r, in rank order).
+	ReduceScatterSumV(out, buf []float32, counts []int) error
+	// AllGatherV fills buf with every rank's block, this rank's in place.
+	AllGatherV(buf []float32, counts []int) error
 }
 
 // solo is the Comm of a run without one: rank 0 of 1.
@@ -24,6 +29,21 @@ func (solo) Size() int                      { return 1 }
 func (solo) AllReduceSum([]float32) error   { return nil }
 func (solo) AllReduceSum64([]float64) error { return nil }
 func (solo) Broadcast([]float32, int) error { return nil }
+func (solo) ReduceScatterSumV(out, buf []float32, _ []int) error {
+	copy(out, buf)
+	return nil
+}
+func (solo) AllGatherV([]float32, []int) error { return nil }
+
+// shards are the blocks of n parameters ZeRO-1 gives the ranks, in rank
+// order: rank r owns n*r/size .. n*(r+1)/size-1.
+func shards(n, size int) []int {
+	counts := make([]int, size)
+	for r := range size {
+		counts[r] = n*(r+1)/size - n*r/size
+	}
+	return counts
+}
 
 // primary reports whether this process writes the run's files and
 // reports: rank 0, or the only one.
@@ -60,4 +80,24 @@ func (r *Run) nextShare(tokens, targets []int32) error {
 	copy(tokens, r.global[off:off+len(tokens)])
 	copy(targets, r.globalT[off:off+len(targets)])
 	return nil
+}
+
+// gatherMoments returns the optimizer state with the moments of every
+// rank's block (ZeRO-1), for a checkpoint that does not depend on the
+// number of ranks. Every rank must call it.
+func (r *Run) gatherMoments() (*AdamW, error) {
+	o := r.stepper.Opt
+	n := len(r.Model.Params)
+	counts := shards(n, r.Comm.Size())
+	full := *o
+	full.M, full.V, full.Lo = make([]float32, n), make([]float32, n), 0
+	copy(full.M[o.Lo:], o.M)
+	copy(full.V[o.Lo:], o.V)
+	if err := r.Comm.AllGatherV(full.M, counts); err != nil {
+		return nil, err
+	}
+	if err := r.Comm.AllGatherV(full.V, counts); err != nil {
+		return nil, err
+	}
+	return &full, nil
 }

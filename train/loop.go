@@ -35,6 +35,7 @@ type Options struct {
 	Seed        uint64  `json:"seed"`         // data order and dropout masks
 	Sequential  bool    `json:"sequential"`   // read windows in file order, no shuffling
 	Dropout     float64 `json:"dropout"`      // rate of the dropout layers in training; 0: none
+	Zero        int     `json:"zero"`         // 1: shard AdamW's moments over the ranks (ZeRO-1)
 	// AdamW's β1, β2 and ε. All three zero (an Options that never set
 	// them, or a checkpoint older than them) means 0.9, 0.95 and 1e-8.
 	Beta1 float64 `json:"beta1"`
@@ -153,6 +154,15 @@ func NewRun(r *Run, from *Snapshot) (*Run, error) {
 	}
 	r.stepper = NewStepper(r.Model, o.GradClip)
 	r.stepper.Comm = r.Comm
+	if o.Zero == 1 && r.Comm.Size() > 1 {
+		counts := shards(len(r.Model.Params), r.Comm.Size())
+		lo := 0
+		for _, c := range counts[:r.Comm.Rank()] {
+			lo += c
+		}
+		r.stepper.Opt.Shard(lo, lo+counts[r.Comm.Rank()])
+		r.stepper.Zero = true
+	}
 	a := r.stepper.Opt
 	if o.Beta1 == 0 && o.Beta2 == 0 && o.Eps == 0 {
 		o.Beta1, o.Beta2, o.Eps = DefaultBeta1, DefaultBeta2, DefaultEps
@@ -448,13 +458,21 @@ func (r *Run) save(kind string, step int) error {
 		return fmt.Errorf("%w at step %d: parameter %d is %v, so %s is not written; %s",
 			ErrNonFinite, step, i, r.Model.Params[i], path, r.lastGood())
 	}
+	snap := r.snapshot()
+	if r.stepper.Zero { // every rank takes part in gathering the moments
+		full, err := r.gatherMoments()
+		if err != nil {
+			return err
+		}
+		snap.AdamW = full
+	}
 	if !r.primary() { // the ranks hold the same weights: rank 0 writes them
 		if kind == Latest {
 			r.saved, r.savedStep = path, step
 		}
 		return nil
 	}
-	if err := r.Store.Save(path, r.snapshot()); err != nil {
+	if err := r.Store.Save(path, snap); err != nil {
 		return fmt.Errorf("saving checkpoint %s: %w", path, err)
 	}
 	if kind == Latest {

@@ -67,12 +67,13 @@ func (r *Run) restore(s *Snapshot) error {
 		return err
 	}
 	a, opt := s.AdamW, r.stepper.Opt
-	if a == nil || len(a.M) != len(opt.M) || len(a.V) != len(opt.V) {
-		return fmt.Errorf("the optimizer state does not fit a model of %d parameters", len(opt.M))
+	n := len(r.Model.Params)
+	if a == nil || len(a.M) != n || len(a.V) != n {
+		return fmt.Errorf("the optimizer state does not fit a model of %d parameters", n)
 	}
 	opt.Beta1, opt.Beta2, opt.Eps, opt.WeightDecay, opt.Step = a.Beta1, a.Beta2, a.Eps, a.WeightDecay, a.Step
-	copy(opt.M, a.M)
-	copy(opt.V, a.V)
+	copy(opt.M, a.M[opt.Lo:]) // with ZeRO-1, this rank's block
+	copy(opt.V, a.V[opt.Lo:])
 	r.step = s.Step
 	r.bestVal = s.BestValLoss
 	return nil

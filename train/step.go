@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math"
 	"time"
 
 	"github.com/gptgo/gptgo/kernels"
@@ -18,7 +19,13 @@ type Stepper struct {
 	Comm Comm
 	// CommTime is the time spent in the gradient all-reduce so far.
 	CommTime time.Duration
-	partial  []float64
+	// Zero shards the optimizer over Comm's ranks (ZeRO-1): Opt covers
+	// this rank's block of the parameters only (AdamW.Shard), the
+	// gradients are reduce-scattered, each rank updates its block, and the
+	// parameters are all-gathered.
+	Zero    bool
+	partial []float64
+	shard   []float32 // with Zero, this rank's block of the summed gradients
 }
 
 // NewStepper returns a stepper for m with a fresh AdamW, alone.
@@ -52,6 +59,9 @@ func (s *Stepper) Step(tokens, targets [][]int32, B, T int, lr float32, drop ker
 	if s.partial == nil {
 		s.partial = make([]float64, len(m.Grads)/normBlock+1)
 	}
+	if ranks > 1 && s.Zero {
+		return s.stepZero(sum, lr, len(tokens)*ranks)
+	}
 	if ranks > 1 { // one all-reduce of the gradients per step, after the last micro-batch
 		t0 := time.Now()
 		if err := s.Comm.AllReduceSum(m.Grads); err != nil {
@@ -71,4 +81,36 @@ func (s *Stepper) Step(tokens, targets [][]int32, B, T int, lr float32, drop ker
 	norm = GradNorm(m.Grads, s.partial) / n
 	s.Opt.Update(m.Params, m.Grads, lr, float32(ClipScale(norm, s.GradClip)/n))
 	return float32(sum / n), norm, nil
+}
+
+// stepZero finishes a ZeRO-1 step: the gradients summed over the ranks
+// arrive as this rank's block only, the gradient norm is the root of the
+// blocks' summed squares, this rank updates its block of the parameters
+// with its block of the moments, and every rank gathers the others'.
+func (s *Stepper) stepZero(lossSum float64, lr float32, n int) (float32, float64, error) {
+	m, o := s.Model, s.Opt
+	counts := shards(len(m.Params), s.Comm.Size())
+	if len(s.shard) != len(o.M) {
+		s.shard = make([]float32, len(o.M))
+	}
+	t0 := time.Now()
+	if err := s.Comm.ReduceScatterSumV(s.shard, m.Grads, counts); err != nil {
+		return 0, 0, err
+	}
+	var sq float64
+	for _, g := range s.shard {
+		sq += float64(g) * float64(g)
+	}
+	sums := []float64{lossSum, sq}
+	if err := s.Comm.AllReduceSum64(sums); err != nil {
+		return 0, 0, err
+	}
+	norm := math.Sqrt(sums[1]) / float64(n)
+	params := m.Params[o.Lo : o.Lo+len(o.M)]
+	o.UpdateShard(params, s.shard, lr, float32(ClipScale(norm, s.GradClip)/float64(n)))
+	if err := s.Comm.AllGatherV(m.Params, counts); err != nil {
+		return 0, 0, err
+	}
+	s.CommTime += time.Since(t0)
+	return float32(sums[0] / float64(n)), norm, nil
 }

@@ -15,6 +15,10 @@ func (world) Size() int                               { return mpi.Size() }
 func (world) AllReduceSum(buf []float32) error        { return mpi.AllReduceSum(buf) }
 func (world) AllReduceSum64(buf []float64) error      { return mpi.AllReduceSum64(buf) }
 func (world) Broadcast(buf []float32, root int) error { return mpi.Broadcast(buf, root) }
+func (world) ReduceScatterSumV(out, buf []float32, counts []int) error {
+	return mpi.ReduceScatterSumV(out, buf, counts)
+}
+func (world) AllGatherV(buf []float32, counts []int) error { return mpi.AllGatherV(buf, counts) }
 
 // startMPI starts MPI for a data-parallel gpt train (a no-op in a build
 // without it) and returns the function that ends it. Ranks other than 0

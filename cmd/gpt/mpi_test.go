@@ -127,6 +127,42 @@ func TestMPITwoRanksEqualOne(t *testing.T) {
 		t.Fatalf("parameters after 20 steps differ by up to %g", worst)
 	}
 	t.Logf("losses within 1e-5 relative; parameters differ by at most %.3g", worst)
+
+	// ZeRO-1: the same run with AdamW's moments sharded over the ranks,
+	// and a checkpoint whose moments are whole again.
+	zero := filepath.Join(dir, "zero")
+	out, err = exec.Command(mpirun, append(append(mpiArgs(2), gpt), append(common, "--batch", "4", "--zero", "1", "--out", zero)...)...).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "ZeRO-1: each rank keeps 1/2 of AdamW's moments") {
+		t.Fatalf("2 ranks, --zero 1: %v\n%s", err, out)
+	}
+	c := metricLosses(t, zero)
+	for i := range a {
+		if math.Abs(a[i]-c[i]) > 1e-5*math.Abs(a[i]) {
+			t.Fatalf("step %d: loss %.9g on 1 rank, %.9g on 2 with --zero 1", i+1, a[i], c[i])
+		}
+	}
+	pz, err := checkpoints.Open(zero, checkpoints.OpenOptions{KeepTrain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb2, err := checkpoints.Open(two, checkpoints.OpenOptions{KeepTrain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	worst = 0
+	for i, v := range pa.Model.Params {
+		worst = math.Max(worst, math.Abs(float64(v-pz.Model.Params[i])))
+	}
+	mz, m2 := pz.Train.AdamW, pb2.Train.AdamW
+	if worst > 1e-5 || len(mz.M) != len(m2.M) || mz.Step != m2.Step {
+		t.Fatalf("--zero 1: parameters differ by %g; moments %d vs %d values, step %d vs %d", worst, len(mz.M), len(m2.M), mz.Step, m2.Step)
+	}
+	for i := range m2.M {
+		if math.Abs(float64(mz.M[i]-m2.M[i])) > 1e-6 || math.Abs(float64(mz.V[i]-m2.V[i])) > 1e-7+1e-3*math.Abs(float64(m2.V[i])) {
+			t.Fatalf("moment %d: m %g v %g with --zero 1, m %g v %g without", i, mz.M[i], mz.V[i], m2.M[i], m2.V[i])
+		}
+	}
+	t.Logf("--zero 1: losses within 1e-5, parameters within %.3g, checkpointed moments whole", worst)
 }
 
 // rankPid finds the process of rank r of a job whose command line holds

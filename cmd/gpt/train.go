@@ -77,6 +77,7 @@ func parseTrainFlags(args []string) (*trainFlags, error) {
 	fs.Float64Var(&o.Beta1, "beta1", train.DefaultBeta1, "AdamW's first-moment decay β1")
 	fs.Float64Var(&o.Beta2, "beta2", train.DefaultBeta2, "AdamW's second-moment decay β2")
 	fs.Float64Var(&o.Eps, "eps", train.DefaultEps, "AdamW's ε")
+	fs.IntVar(&o.Zero, "zero", 0, "1: with MPI ranks, shard AdamW's moments over them (ZeRO-1: 1/ranks of the optimizer memory each); 0: every rank keeps them all")
 	fs.StringVar(&f.dataOrder, "data-order", "shuffled", "shuffled (windows in a new random order each epoch) or sequential (in file order from token 0)")
 	f.threads = addThreads(fs)
 	f.progress = addProgress(fs)
@@ -141,11 +142,14 @@ func (f *trainFlags) check() error {
 		{"layers", f.layers, 1}, {"heads", f.heads, 1}, {"embd", f.embd, 1}, {"context", f.ctx, 1},
 		{"batch", o.Batch, 1}, {"max-steps", o.MaxSteps, 0}, {"warmup", o.Warmup, 0},
 		{"grad-accum", o.GradAccum, 1}, {"eval-every", o.EvalEvery, 0}, {"eval-batches", o.EvalBatches, 1},
-		{"sample-every", o.SampleEvery, 0}, {"save-every", o.SaveEvery, 0},
+		{"sample-every", o.SampleEvery, 0}, {"save-every", o.SaveEvery, 0}, {"zero", o.Zero, 0},
 	} {
 		if c.v < c.min {
 			return errorf("--%s %d: want %d or more", c.name, c.v, c.min)
 		}
+	}
+	if o.Zero > 1 {
+		return errorf("--zero %d: want 0 or 1 (ZeRO stage 1: the optimizer's moments sharded)", o.Zero)
 	}
 	if f.init != "" && f.resume != "" {
 		return errorf("--init starts a new run and --resume continues one: give one of them")
@@ -375,8 +379,12 @@ func printPlan(r *train.Run) {
 	fmt.Fprintf(cmdStdout, "plan: %d steps (%.2f epochs) from step %d, lr %.1e -> %.1e, warmup %d, %d threads, %.1f GFLOP/step\n",
 		p.TotalSteps, p.Epochs, r.Step(), o.LR, o.MinLR, o.Warmup, kernels.Threads(), p.FlopsPerStep/1e9)
 	if n := mpi.Size(); n > 1 {
-		fmt.Fprintf(cmdStdout, "%s: data-parallel, global batch %d = %d per rank x %d ranks, %d threads per rank\n",
-			mpiLine(), o.Batch*n, o.Batch, n, kernels.Threads())
+		zero := ""
+		if o.Zero == 1 {
+			zero = fmt.Sprintf(", ZeRO-1: each rank keeps 1/%d of AdamW's moments", n)
+		}
+		fmt.Fprintf(cmdStdout, "%s: data-parallel, global batch %d = %d per rank x %d ranks, %d threads per rank%s\n",
+			mpiLine(), o.Batch*n, o.Batch, n, kernels.Threads(), zero)
 		if r.Regrouped > 0 {
 			fmt.Fprintf(cmdStdout, "note: the run was trained on %d rank(s) and resumes on %d: the global batch goes from %d to %d windows, the data position and optimizer state carry over\n",
 				r.Regrouped, n, o.Batch*r.Regrouped, o.Batch*n)
