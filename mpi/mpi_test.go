@@ -34,6 +34,16 @@ func TestOneRank(t *testing.T) {
 	if err := AllGather(buf); err != nil || buf[0] != 1 {
 		t.Fatalf("all-gather: %v %v", buf, err)
 	}
+	clear(out)
+	if err := ReduceScatterSumV(out, buf, []int{3}); err != nil || out[2] != 3.5 {
+		t.Fatalf("reduce-scatter-v: %v %v", out, err)
+	}
+	if err := AllGatherV(buf, []int{3}); err != nil || buf[1] != -2 {
+		t.Fatalf("all-gather-v: %v %v", buf, err)
+	}
+	if err := AllGatherV(buf, []int{2}); err == nil {
+		t.Fatal("all-gather-v of blocks [2] into 3 values succeeded")
+	}
 	if err := Barrier(); err != nil {
 		t.Fatal(err)
 	}
