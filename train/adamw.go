@@ -23,8 +23,8 @@ type AdamW struct {
 	// Lo is the first parameter M and V cover: 0, or with ZeRO-1 this
 	// rank's shard (M and V then hold only the shard's moments).
 	Lo     int
-	decay                          []bool    // per tensor of the layout
-	layout                         []model.Tensor
+	decay  []bool // per tensor of the layout
+	layout []model.Tensor
 }
 
 // AdamW's defaults, GPT-2's and nanoGPT's.
