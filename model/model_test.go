@@ -49,15 +49,7 @@ func TestModelGradients(t *testing.T) {
 			if err := m.Backward(); err != nil {
 				t.Fatal(err)
 			}
-			o := gradcheck.Default
-			o.H, o.Atol, o.Samples = 5e-3, 1e-4, 12
-			for _, ts := range Layout(m.Config) {
-				x := m.Params[ts.Offset : ts.Offset+ts.Size]
-				g := m.Grads[ts.Offset : ts.Offset+ts.Size]
-				if bad, worst := gradcheck.Check(x, g, loss, o); len(bad) > 0 {
-					t.Errorf("%s: %d of %d sampled gradients disagree, e.g. %+v (worst rel %.3g)", ts.Name, len(bad), o.Samples, bad[0], worst)
-				}
-			}
+			checkGradients(t, m, loss)
 		})
 	}
 }
@@ -158,15 +150,7 @@ func TestModelGradientsDropout(t *testing.T) {
 	if err := m.Backward(); err != nil {
 		t.Fatal(err)
 	}
-	o := gradcheck.Default
-	o.H, o.Atol, o.Samples = 5e-3, 1e-4, 12
-	for _, ts := range Layout(m.Config) {
-		x := m.Params[ts.Offset : ts.Offset+ts.Size]
-		g := m.Grads[ts.Offset : ts.Offset+ts.Size]
-		if bad, worst := gradcheck.Check(x, g, loss, o); len(bad) > 0 {
-			t.Errorf("%s: %d of %d sampled gradients disagree, e.g. %+v (worst rel %.3g)", ts.Name, len(bad), o.Samples, bad[0], worst)
-		}
-	}
+	checkGradients(t, m, loss)
 	// The same key gives the same loss; another key or none, another.
 	if again := loss(); again != base {
 		t.Fatalf("same key: loss %v then %v", base, again)
@@ -177,5 +161,20 @@ func TestModelGradientsDropout(t *testing.T) {
 	}
 	if plain, _ := m.Forward(tokens, targets, B, T); float64(plain) == base {
 		t.Fatal("Forward dropped too")
+	}
+}
+
+// checkGradients compares every tensor's gradient (from the last Backward)
+// with central differences of loss on 12 sampled coordinates.
+func checkGradients(t *testing.T, m *Model, loss func() float64) {
+	t.Helper()
+	o := gradcheck.Default
+	o.H, o.Atol, o.Samples = 5e-3, 1e-4, 12
+	for _, ts := range Layout(m.Config) {
+		x := m.Params[ts.Offset : ts.Offset+ts.Size]
+		g := m.Grads[ts.Offset : ts.Offset+ts.Size]
+		if bad, worst := gradcheck.Check(x, g, loss, o); len(bad) > 0 {
+			t.Errorf("%s: %d of %d sampled gradients disagree, e.g. %+v (worst rel %.3g)", ts.Name, len(bad), o.Samples, bad[0], worst)
+		}
 	}
 }

@@ -40,37 +40,7 @@ func TestMatchesPyTorchReference(t *testing.T) {
 	for _, act := range reffixture.Activations {
 		t.Run(act, func(t *testing.T) {
 			m, ref := loadFixtureModel(t, act)
-			B, T := ref.Batch, ref.Seq
-			tokens, targets := ref.Ints("tokens"), ref.Ints("targets")
-			const atol, rtol = 1e-6, 1e-4
-
-			if _, err := m.Forward(tokens, nil, B, T); err != nil {
-				t.Fatal(err)
-			}
-			want, _, _ := ref.Tensor("logits")
-			if err := reffixture.Compare("logits", m.Logits(), want, atol, rtol); err != nil {
-				t.Error(err)
-			}
-
-			loss, err := m.Forward(tokens, targets, B, T)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, _, _ = ref.Tensor("loss")
-			if err := reffixture.Compare("loss", []float32{loss}, want, atol, rtol); err != nil {
-				t.Error(err)
-			}
-
-			m.ZeroGrad()
-			if err := m.Backward(); err != nil {
-				t.Fatal(err)
-			}
-			for _, ts := range Layout(m.Config) {
-				want, _, _ := ref.Tensor("grad/" + ts.Name)
-				if err := reffixture.Compare("grad/"+ts.Name, m.Grads[ts.Offset:ts.Offset+ts.Size], want, atol, rtol); err != nil {
-					t.Error(err)
-				}
-			}
+			matchReference(t, m, ref, kernels.Dropout{})
 		})
 	}
 }
@@ -103,6 +73,24 @@ func TestDropoutMatchesPyTorchReference(t *testing.T) {
 		checkMask(fmt.Sprintf("mask/h.%d.mlp_proj", l), d.FCProj)
 	}
 
+	matchReference(t, m, ref, drop)
+	B, T := ref.Batch, ref.Seq
+	tokens, targets := ref.Ints("tokens"), ref.Ints("targets")
+	const atol, rtol = 1e-6, 1e-4
+	// Forward itself never drops: it gives the no-dropout fixture's loss.
+	plain, _ := reffixture.Load(filepath.Join("testdata", "ref_gelu.bin"))
+	l0, _ := m.Forward(tokens, targets, B, T)
+	want, _, _ := plain.Tensor("loss")
+	if err := reffixture.Compare("loss without dropout", []float32{l0}, want, atol, rtol); err != nil {
+		t.Error(err)
+	}
+}
+
+// matchReference checks m against a fixture with dropout drop (the zero
+// Dropout for none): the logits, the loss and every parameter gradient
+// within 1e-6 + 1e-4*|ref|.
+func matchReference(t *testing.T, m *Model, ref *reffixture.Fixture, drop kernels.Dropout) {
+	t.Helper()
 	B, T := ref.Batch, ref.Seq
 	tokens, targets := ref.Ints("tokens"), ref.Ints("targets")
 	const atol, rtol = 1e-6, 1e-4
@@ -110,7 +98,7 @@ func TestDropoutMatchesPyTorchReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _, _ := ref.Tensor("logits")
-	if err := reffixture.Compare("logits", m.acts.logits[:B*T*m.Config.VocabSize], want, atol, rtol); err != nil {
+	if err := reffixture.Compare("logits", m.Logits(), want, atol, rtol); err != nil {
 		t.Error(err)
 	}
 	loss, err := m.ForwardDropout(tokens, targets, B, T, drop)
@@ -130,12 +118,5 @@ func TestDropoutMatchesPyTorchReference(t *testing.T) {
 		if err := reffixture.Compare("grad/"+ts.Name, m.Grads[ts.Offset:ts.Offset+ts.Size], want, atol, rtol); err != nil {
 			t.Error(err)
 		}
-	}
-	// Forward itself never drops: it gives the no-dropout fixture's loss.
-	plain, _ := reffixture.Load(filepath.Join("testdata", "ref_gelu.bin"))
-	l0, _ := m.Forward(tokens, targets, B, T)
-	want, _, _ = plain.Tensor("loss")
-	if err := reffixture.Compare("loss without dropout", []float32{l0}, want, atol, rtol); err != nil {
-		t.Error(err)
 	}
 }
