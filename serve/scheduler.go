@@ -236,12 +236,14 @@ func (s *scheduler) start(sl *slot, j *job) {
 	}
 	sl.job = j
 	sl.seq = infer.NewSequence(sl.engine, s.tok, j.opts, func(text string) error { sl.text += text; return nil })
-	sl.seq.LogProbs, sl.seq.TopLogprobs = j.logprobs, j.top
-	sl.seq.OnToken = func(t infer.Token) {
-		if t.ID == s.tok.EOT() && !j.opts.IgnoreEOS {
-			return // the end of the text, not a token of it
+	if j.logprobs { // tokens are reported only for their log-probabilities
+		sl.seq.LogProbs, sl.seq.TopLogprobs = true, j.top
+		sl.seq.OnToken = func(t infer.Token) {
+			if t.ID == s.tok.EOT() && !j.opts.IgnoreEOS {
+				return // the end of the text, not a token of it
+			}
+			sl.toks = append(sl.toks, t)
 		}
-		sl.toks = append(sl.toks, t)
 	}
 	logits, err := sl.seq.Start(j.prompt)
 	if err != nil {

@@ -26,6 +26,7 @@ type Stepper struct {
 	Zero    bool
 	partial []float64
 	shard   []float32 // with Zero, this rank's block of the summed gradients
+	counts  []int     // with Zero, every rank's block size
 }
 
 // NewStepper returns a stepper for m with a fresh AdamW, alone.
@@ -89,10 +90,10 @@ func (s *Stepper) Step(tokens, targets [][]int32, B, T int, lr float32, drop ker
 // with its block of the moments, and every rank gathers the others'.
 func (s *Stepper) stepZero(lossSum float64, lr float32, n int) (float32, float64, error) {
 	m, o := s.Model, s.Opt
-	counts := shards(len(m.Params), s.Comm.Size())
 	if len(s.shard) != len(o.M) {
-		s.shard = make([]float32, len(o.M))
+		s.shard, s.counts = make([]float32, len(o.M)), shards(len(m.Params), s.Comm.Size())
 	}
+	counts := s.counts
 	t0 := time.Now()
 	if err := s.Comm.ReduceScatterSumV(s.shard, m.Grads, counts); err != nil {
 		return 0, 0, err
