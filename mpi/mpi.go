@@ -98,33 +98,6 @@ func Broadcast(buf []float32, root int) error {
 	return check("MPI_Bcast", C.MPI_Bcast(unsafe.Pointer(&buf[0]), C.int(len(buf)), C.f32(), C.int(root), C.world()))
 }
 
-// ReduceScatterSum sums buf over the ranks and leaves in out rank r's
-// block: elements r*len(out) .. (r+1)*len(out)-1 of the sum. len(buf) must
-// be Size()*len(out).
-func ReduceScatterSum(out, buf []float32) error {
-	if len(buf) != size*len(out) {
-		return fmt.Errorf("mpi: reduce-scatter of %d values into blocks of %d for %d ranks", len(buf), len(out), size)
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return check("MPI_Reduce_scatter_block", C.MPI_Reduce_scatter_block(unsafe.Pointer(&buf[0]), unsafe.Pointer(&out[0]),
-		C.int(len(out)), C.f32(), C.sum(), C.world()))
-}
-
-// AllGather fills buf with every rank's block: rank r's block is
-// buf[r*n : (r+1)*n], n = len(buf)/Size(), and this rank's is in place.
-func AllGather(buf []float32) error {
-	if len(buf)%size != 0 {
-		return fmt.Errorf("mpi: all-gather of %d values over %d ranks", len(buf), size)
-	}
-	if len(buf) == 0 {
-		return nil
-	}
-	n := len(buf) / size
-	return check("MPI_Allgather", C.MPI_Allgather(C.inplace(), 0, C.f32(), unsafe.Pointer(&buf[0]), C.int(n), C.f32(), C.world()))
-}
-
 // cints converts counts to C ints, with their displacements.
 func cints(counts []int) (cnt, displ []C.int, total int) {
 	cnt, displ = make([]C.int, len(counts)), make([]C.int, len(counts))

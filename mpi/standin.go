@@ -31,15 +31,6 @@ func AllReduceSum64(buf []float64) error { return nil }
 // Broadcast leaves buf as it is.
 func Broadcast(buf []float32, root int) error { return nil }
 
-// ReduceScatterSum copies buf to out: one rank's block is everything.
-func ReduceScatterSum(out, buf []float32) error {
-	if len(buf) != len(out) {
-		return fmt.Errorf("mpi: reduce-scatter of %d values into blocks of %d for 1 rank", len(buf), len(out))
-	}
-	copy(out, buf)
-	return nil
-}
-
 // ReduceScatterSumV copies buf to out: one rank's block is everything.
 func ReduceScatterSumV(out, buf []float32, counts []int) error {
 	if len(counts) != 1 || counts[0] != len(buf) || len(out) != len(buf) {
@@ -56,9 +47,6 @@ func AllGatherV(buf []float32, counts []int) error {
 	}
 	return nil
 }
-
-// AllGather leaves buf as it is.
-func AllGather(buf []float32) error { return nil }
 
 // Barrier returns at once.
 func Barrier() error { return nil }
