@@ -13,7 +13,17 @@ static MPI_Comm world(void) { return MPI_COMM_WORLD; }
 static MPI_Datatype f32(void) { return MPI_FLOAT; }
 static MPI_Datatype f64(void) { return MPI_DOUBLE; }
 static MPI_Op sum(void) { return MPI_SUM; }
-static void *inplace(void) { return MPI_IN_PLACE; }
+
+// The in-place collectives are called through these wrappers so that
+// MPI_IN_PLACE, which Open MPI defines as the address 1, never reaches Go:
+// a value like that held as a Go pointer makes the garbage collector or a
+// stack copy fail with "invalid pointer found on stack".
+static int allreduce_inplace(void *buf, int n, MPI_Datatype t) {
+	return MPI_Allreduce(MPI_IN_PLACE, buf, n, t, MPI_SUM, MPI_COMM_WORLD);
+}
+static int allgatherv_inplace(float *buf, const int *counts, const int *displs) {
+	return MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_FLOAT, buf, counts, displs, MPI_FLOAT, MPI_COMM_WORLD);
+}
 
 static int version(char *buf, int *len) { return MPI_Get_library_version(buf, len); }
 */
@@ -79,7 +89,7 @@ func AllReduceSum(buf []float32) error {
 	if len(buf) == 0 {
 		return nil
 	}
-	return check("MPI_Allreduce", C.MPI_Allreduce(C.inplace(), unsafe.Pointer(&buf[0]), C.int(len(buf)), C.f32(), C.sum(), C.world()))
+	return check("MPI_Allreduce", C.allreduce_inplace(unsafe.Pointer(&buf[0]), C.int(len(buf)), C.f32()))
 }
 
 // AllReduceSum64 is AllReduceSum for float64.
@@ -87,7 +97,7 @@ func AllReduceSum64(buf []float64) error {
 	if len(buf) == 0 {
 		return nil
 	}
-	return check("MPI_Allreduce", C.MPI_Allreduce(C.inplace(), unsafe.Pointer(&buf[0]), C.int(len(buf)), C.f64(), C.sum(), C.world()))
+	return check("MPI_Allreduce", C.allreduce_inplace(unsafe.Pointer(&buf[0]), C.int(len(buf)), C.f64()))
 }
 
 // Broadcast copies root's buf to every rank's.
@@ -130,7 +140,7 @@ func AllGatherV(buf []float32, counts []int) error {
 	if len(counts) != size || total != len(buf) {
 		return fmt.Errorf("mpi: all-gather of blocks %v into %d values for %d ranks", counts, len(buf), size)
 	}
-	return check("MPI_Allgatherv", C.MPI_Allgatherv(C.inplace(), 0, C.f32(), unsafe.Pointer(&buf[0]), &cnt[0], &displ[0], C.f32(), C.world()))
+	return check("MPI_Allgatherv", C.allgatherv_inplace((*C.float)(unsafe.Pointer(&buf[0])), &cnt[0], &displ[0]))
 }
 
 // Barrier waits until every rank reaches it.
